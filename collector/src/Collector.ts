@@ -1,0 +1,116 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { jaegerApiRouter } from './api/jaegerApi.ts';
+import { logsApiRouter } from './api/logsApi.ts';
+import { placeholderPage } from './api/placeholderPage.ts';
+import type { CollectorConfig } from './config/config.ts';
+import { Ingest } from './pipeline/Ingest.ts';
+import { OtlpGrpcReceiver } from './receive/OtlpGrpcReceiver.ts';
+import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
+import { RetentionJob } from './retention/RetentionJob.ts';
+import { openDuckDbStores } from './store/duckdb/DuckDbStores.ts';
+import type { Stores } from './store/types.ts';
+import { SelfMetrics } from './telemetry/SelfMetrics.ts';
+import { createLog, type CollectorLog } from './telemetry/log.ts';
+
+/** A running collector: its bound addresses and how to stop it. */
+export interface RunningCollector {
+  /** Base URL of the HTTP port, e.g. http://127.0.0.1:4318. */
+  url: string;
+  httpPort: number;
+  /** Bound gRPC port, or -1 when gRPC is off. */
+  grpcPort: number;
+  stores: Stores;
+  metrics: SelfMetrics;
+  /** Stops accepting, writes what is queued, closes the store. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** What a collector needs besides its configuration; tests pass their own clock or log. */
+export interface CollectorDeps {
+  now?: () => number;
+  log?: CollectorLog;
+}
+
+/** Opens the store and starts the HTTP and gRPC servers. */
+export async function startCollector(config: CollectorConfig, deps: CollectorDeps = {}): Promise<RunningCollector> {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? createLog(config.logLevel);
+  const metrics = new SelfMetrics();
+  const stores = await openDuckDbStores({ dataDir: config.dataDir, memoryLimit: config.storage.memoryLimit });
+  const ingest = new Ingest(
+    stores,
+    {
+      limits: { maxAttributes: config.limits.maxAttributes, maxValueBytes: config.limits.maxAttributeValueBytes, maxDepth: config.limits.maxAttributeDepth },
+      batching: { maxBatchItems: config.queue.maxBatchItems, maxDelayMs: config.queue.maxDelayMs, maxQueuedItems: config.queue.maxQueuedItems },
+      retentionMs: config.retentionMs,
+      now,
+    },
+    metrics,
+    log,
+  );
+  let ready = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, metrics, log));
+  app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
+  app.use(logsApiRouter(stores.logs, { maxLogLimit: config.query.maxLogLimit, now, log }));
+  app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => (ready ? res.json({ status: 'ready' }) : res.status(503).json({ status: 'starting' })));
+  app.get('/metrics', (_req, res) => {
+    metrics.registry.metrics().then(
+      (text) => res.type(metrics.registry.contentType).send(text),
+      (error: unknown) => res.status(500).type('text/plain').send(String(error)),
+    );
+  });
+  app.get('/', (_req, res) => res.type('html').send(placeholderPage(stores.description)));
+  app.use((req, res) => res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
+
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+
+  let grpc: OtlpGrpcReceiver | null = null;
+  let grpcPort = -1;
+  if (config.grpcPort >= 0) {
+    grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, metrics, log);
+    grpcPort = await grpc.listen(config.host, config.grpcPort);
+  }
+
+  const retention = new RetentionJob(stores, config.retentionMs, metrics, log);
+  retention.start(now);
+  ready = true;
+
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${httpPort}`,
+    httpPort,
+    grpcPort,
+    stores,
+    metrics,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await Promise.all([
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+          grpc?.close(),
+        ]);
+        await retention.stop();
+        await ingest.close();
+        await stores.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { ConfigError, resolveConfig } from './config/config.ts';
+import { startCollector } from './Collector.ts';
+import { createLog } from './telemetry/log.ts';
+
+/**
+ * `mirador-collector [options]`: resolves the configuration, starts the
+ * collector, and stops it cleanly on SIGINT/SIGTERM (queued data is written first).
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed;
+  try {
+    parsed = resolveConfig({ argv, env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mirador-collector: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text + '\n');
+    return 0;
+  }
+  const config = parsed.config;
+  const log = createLog(config.logLevel);
+  let collector;
+  try {
+    collector = await startCollector(config, { log });
+  } catch (error) {
+    log.error('collector failed to start', { error, host: config.host, port: config.port, dataDir: config.dataDir });
+    return 1;
+  }
+  log.info('collector started', {
+    url: collector.url,
+    otlpHttp: `${collector.url}/v1/{traces,logs,metrics}`,
+    otlpGrpc: collector.grpcPort >= 0 ? `${config.host}:${collector.grpcPort}` : 'off',
+    storage: collector.stores.description,
+    dataDir: config.dataDir,
+    retention: `${config.retentionMs / 3_600_000}h`,
+    ...(config.configFile !== null && { config: config.configFile }),
+  });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      log.info('stopping: writing queued data', { signal });
+      collector.stop().then(
+        () => {
+          log.info('collector stopped');
+          resolve(0);
+        },
+        (error: unknown) => {
+          log.error('error while stopping', { error });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { OPTIONS, type OptionSpec } from './options.ts';
+import { parseOptionValue } from './parseValue.ts';
+
+/** The collector's configuration, resolved once at start (flag, then environment, then file, then default). */
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  /** -1 when gRPC is off. */
+  grpcPort: number;
+  dataDir: string;
+  rules: string;
+  retentionMs: number;
+  storage: { memoryLimit: string };
+  limits: { maxBodyBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
+  queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
+  query: { maxLogLimit: number; maxTraceLimit: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The config file read, if any. */
+  configFile: string | null;
+}
+
+/** A configuration that cannot be used; the message names the key, and the file and line where there is one. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Where configuration comes from; tests pass their own. */
+export interface ConfigSources {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The outcome of reading the command line: run with a config, or print help. */
+export type ParsedCommandLine = { kind: 'run'; config: CollectorConfig } | { kind: 'help'; text: string };
+
+/** Reads flags, environment and config file into one validated configuration. */
+export function resolveConfig(sources: ConfigSources): ParsedCommandLine {
+  const flagOptions: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, help: { type: 'boolean' } };
+  for (const o of OPTIONS) flagOptions[o.flag.slice(2)] = { type: 'string' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...sources.argv], options: flagOptions, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new ConfigError(`${(e as Error).message}\nRun with --help to list the options.`);
+  }
+  if (parsed.values.help === true) return { kind: 'help', text: helpText() };
+
+  const configFile = (parsed.values.config as string | undefined) ?? sources.env.MIRADOR_CONFIG ?? null;
+  const fromFile = configFile === null ? new Map<string, { value: unknown; where: string }>() : readConfigFile(configFile);
+  const values = new Map<string, string | number | boolean>();
+  for (const o of OPTIONS) {
+    const flag = parsed.values[o.flag.slice(2)] as string | undefined;
+    const env = sources.env[o.env];
+    const file = fromFile.get(o.key);
+    const [raw, where] =
+      flag !== undefined ? [flag, o.flag] : env !== undefined && env !== '' ? [env, o.env] : file !== undefined ? [file.value, file.where] : [o.default, `default of ${o.key}`];
+    const result = parseOptionValue(o.type, raw);
+    if ('error' in result) throw new ConfigError(`${where}: ${result.error}`);
+    values.set(o.key, result.value);
+  }
+  return { kind: 'run', config: buildConfig(values, configFile) };
+}
+
+function buildConfig(v: Map<string, string | number | boolean>, configFile: string | null): CollectorConfig {
+  const s = (k: string) => String(v.get(k));
+  const n = (k: string) => Number(v.get(k));
+  const logLevel = s('logLevel');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`logLevel: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  return {
+    host: s('host'),
+    port: n('port'),
+    grpcPort: n('grpcPort'),
+    dataDir: s('dataDir'),
+    rules: s('rules'),
+    retentionMs: n('retention'),
+    storage: { memoryLimit: s('storage.memoryLimit') },
+    limits: {
+      maxBodyBytes: n('limits.maxBodyBytes'),
+      maxAttributes: n('limits.maxAttributes'),
+      maxAttributeValueBytes: n('limits.maxAttributeValueBytes'),
+      maxAttributeDepth: n('limits.maxAttributeDepth'),
+    },
+    queue: { maxQueuedItems: n('queue.maxQueuedItems'), maxBatchItems: n('queue.maxBatchItems'), maxDelayMs: n('queue.maxDelay') },
+    query: { maxLogLimit: n('query.maxLogLimit'), maxTraceLimit: n('query.maxTraceLimit') },
+    logLevel: logLevel as CollectorConfig['logLevel'],
+    configFile,
+  };
+}
+
+/**
+ * Reads a YAML config file into option key → value, with `file:line` for
+ * each value so a bad one is reported where it stands. Unknown keys and YAML
+ * syntax errors are refused with their line.
+ */
+export function readConfigFile(file: string): Map<string, { value: unknown; where: string }> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (node: Node | null | undefined, offset?: number) => lineCounter.linePos(offset ?? node?.range?.[0] ?? 0).line;
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    throw new ConfigError(`${file}:${lineOf(null, err.pos[0])}: ${err.message.split('\n')[0]}`);
+  }
+  const out = new Map<string, { value: unknown; where: string }>();
+  if (doc.contents === null) return out;
+  if (!isMap(doc.contents)) throw new ConfigError(`${file}:1: expected a mapping of option names to values`);
+  const known = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.key, o]));
+  const sections = new Set(OPTIONS.filter((o) => o.key.includes('.')).map((o) => o.key.split('.')[0]!));
+  const walk = (map: YAMLMap, prefix: string) => {
+    for (const pair of map.items) {
+      const keyNode = pair.key as Node;
+      const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+      const key = prefix + name;
+      const line = lineOf(keyNode);
+      if (prefix === '' && sections.has(name)) {
+        if (!isMap(pair.value)) throw new ConfigError(`${file}:${line}: ${key}: expected a mapping`);
+        walk(pair.value, key + '.');
+      } else if (known.has(key)) {
+        const valueNode = pair.value as Node | null;
+        out.set(key, { value: isScalar(valueNode) ? valueNode.value : valueNode?.toJSON?.() ?? null, where: `${file}:${line}: ${key}` });
+      } else {
+        const expected = prefix === '' ? [...new Set(OPTIONS.map((o) => o.key.split('.')[0]!))] : OPTIONS.filter((o) => o.key.startsWith(prefix)).map((o) => o.key.slice(prefix.length));
+        throw new ConfigError(`${file}:${line}: unknown option ${JSON.stringify(key)} (expected one of: ${expected.join(', ')})`);
+      }
+    }
+  };
+  walk(doc.contents, '');
+  return out;
+}
+
+/** The --help text, generated from the option table. */
+export function helpText(): string {
+  const lines = [
+    'Usage: mirador-collector [options]',
+    '',
+    'Receives OTLP traces, logs and metrics, stores them and serves the query API and dashboard.',
+    'Every option can also be set in the config file (YAML, the key shown) or the environment.',
+    '',
+    '  --config FILE                      config file (YAML) [env MIRADOR_CONFIG]',
+    '  --help                             print this help',
+  ];
+  for (const o of OPTIONS) {
+    lines.push(`  ${(o.flag + ' ' + o.type.toUpperCase()).padEnd(35)}${o.help} (default ${JSON.stringify(o.default)}) [key ${o.key}, env ${o.env}]`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,48 @@
+/**
+ * Every collector option in one table: its config-file key, command-line flag,
+ * environment variable, type, default and help text. The CLI's --help, the
+ * environment reader and the config-file validator all read this table, so an
+ * option is added in one place.
+ */
+
+/** How an option's text is read. */
+export type OptionType = 'string' | 'port' | 'int' | 'bytes' | 'duration' | 'boolean';
+
+/** One collector option. */
+export interface OptionSpec {
+  /** Dotted key in the config file, e.g. `limits.maxBodyBytes`. */
+  key: string;
+  flag: string;
+  env: string;
+  type: OptionType;
+  default: string | number | boolean;
+  help: string;
+}
+
+/** Default OTLP/HTTP port, as the OTLP specification assigns it. */
+export const DEFAULT_HTTP_PORT = 4318;
+/** Default OTLP/gRPC port, as the OTLP specification assigns it. */
+export const DEFAULT_GRPC_PORT = 4317;
+/** Largest request body after decompression. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+/** The option table (see module comment). */
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'host', flag: '--host', env: 'MIRADOR_HOST', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  { key: 'port', flag: '--port', env: 'MIRADOR_PORT', type: 'port', default: DEFAULT_HTTP_PORT, help: 'HTTP port: OTLP/HTTP, query API, dashboard (0 picks a free port)' },
+  { key: 'grpcPort', flag: '--grpc-port', env: 'MIRADOR_GRPC_PORT', type: 'port', default: DEFAULT_GRPC_PORT, help: 'OTLP/gRPC port (0 picks a free port, -1 turns gRPC off)' },
+  { key: 'dataDir', flag: '--data-dir', env: 'MIRADOR_DATA_DIR', type: 'string', default: './data', help: 'directory of the embedded store' },
+  { key: 'rules', flag: '--rules', env: 'MIRADOR_RULES', type: 'string', default: '', help: 'glob of alert and recording rule files' },
+  { key: 'retention', flag: '--retention', env: 'MIRADOR_RETENTION', type: 'duration', default: '7d', help: 'age after which spans, logs and samples are deleted' },
+  { key: 'storage.memoryLimit', flag: '--storage-memory-limit', env: 'MIRADOR_STORAGE_MEMORY_LIMIT', type: 'string', default: '1GB', help: "DuckDB's memory limit" },
+  { key: 'limits.maxBodyBytes', flag: '--max-body-bytes', env: 'MIRADOR_MAX_BODY_BYTES', type: 'bytes', default: DEFAULT_MAX_BODY_BYTES, help: 'largest request body after decompression (413 beyond)' },
+  { key: 'limits.maxAttributes', flag: '--max-attributes', env: 'MIRADOR_MAX_ATTRIBUTES', type: 'int', default: 128, help: 'attributes kept per item; extra ones are dropped and counted' },
+  { key: 'limits.maxAttributeValueBytes', flag: '--max-attribute-value-bytes', env: 'MIRADOR_MAX_ATTRIBUTE_VALUE_BYTES', type: 'bytes', default: 16 * 1024, help: 'bytes kept per attribute value; longer ones are truncated and counted' },
+  { key: 'limits.maxAttributeDepth', flag: '--max-attribute-depth', env: 'MIRADOR_MAX_ATTRIBUTE_DEPTH', type: 'int', default: 64, help: 'nesting levels kept in attribute values' },
+  { key: 'queue.maxQueuedItems', flag: '--max-queued-items', env: 'MIRADOR_MAX_QUEUED_ITEMS', type: 'int', default: 200_000, help: 'items per signal waiting to be written before ingest answers 503' },
+  { key: 'queue.maxBatchItems', flag: '--max-batch-items', env: 'MIRADOR_MAX_BATCH_ITEMS', type: 'int', default: 8192, help: 'items per store write' },
+  { key: 'queue.maxDelay', flag: '--max-batch-delay', env: 'MIRADOR_MAX_BATCH_DELAY', type: 'duration', default: '20ms', help: 'longest wait for a batch to fill' },
+  { key: 'query.maxLogLimit', flag: '--max-log-limit', env: 'MIRADOR_MAX_LOG_LIMIT', type: 'int', default: 1000, help: 'largest `limit` a log search may ask for' },
+  { key: 'query.maxTraceLimit', flag: '--max-trace-limit', env: 'MIRADOR_MAX_TRACE_LIMIT', type: 'int', default: 1500, help: 'largest `limit` a trace search may ask for' },
+  { key: 'logLevel', flag: '--log-level', env: 'MIRADOR_LOG_LEVEL', type: 'string', default: 'info', help: "the collector's own log level: debug, info, warn, error" },
+];

@@ -1,0 +1,153 @@
+import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../model/span.ts';
+import { idToHex } from '../model/ids.ts';
+import { readAttributes } from './anyValue.ts';
+import type { ItemLimits, LimitStats } from './limits.ts';
+import { readResource, readScope } from './resourceScope.ts';
+import { readEnum, readId, readInt, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
+
+/** Items accepted from one export request, and those refused with the reason (OTLP partial success). */
+export interface MappedItems<T> {
+  items: T[];
+  rejected: number;
+  rejectReason: string;
+}
+
+/** Decides per item whether it is kept; returns the reason when it is not. */
+export type TimeWindow = { minTimeUnixNano: bigint };
+
+const KIND_NAMES: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: SpanKind.UNSPECIFIED,
+  SPAN_KIND_INTERNAL: SpanKind.INTERNAL,
+  SPAN_KIND_SERVER: SpanKind.SERVER,
+  SPAN_KIND_CLIENT: SpanKind.CLIENT,
+  SPAN_KIND_PRODUCER: SpanKind.PRODUCER,
+  SPAN_KIND_CONSUMER: SpanKind.CONSUMER,
+};
+const STATUS_NAMES: Record<string, number> = {
+  STATUS_CODE_UNSET: StatusCode.UNSET,
+  STATUS_CODE_OK: StatusCode.OK,
+  STATUS_CODE_ERROR: StatusCode.ERROR,
+};
+
+type Msg = Record<string, unknown>;
+
+/**
+ * Maps an ExportTraceServiceRequest (decoded protobuf or parsed JSON) to span
+ * rows. Throws OtlpDecodeError naming the path of the first malformed field;
+ * spans without a start time or older than the retention window are refused
+ * and counted (partial success), the rest are kept.
+ */
+export function mapTraceRequest(request: unknown, limits: ItemLimits, stats: LimitStats, window: TimeWindow): MappedItems<SpanRecord> {
+  const items: SpanRecord[] = [];
+  let rejected = 0;
+  let rejectReason = '';
+  const resourceSpans = readList<Msg>(readMessage<Msg>(request, 'request')?.resourceSpans, 'resourceSpans');
+  for (let r = 0; r < resourceSpans.length; r++) {
+    const rs = resourceSpans[r]!;
+    let resource;
+    try {
+      resource = readResource(rs.resource, limits, stats);
+    } catch (e) {
+      rethrowAt(e, `resourceSpans[${r}]`);
+    }
+    const scopeSpans = readList<Msg>(rs.scopeSpans, `resourceSpans[${r}].scopeSpans`);
+    for (let s = 0; s < scopeSpans.length; s++) {
+      const ss = scopeSpans[s]!;
+      const path = `resourceSpans[${r}].scopeSpans[${s}]`;
+      let scope;
+      try {
+        scope = readScope(ss.scope, limits, stats);
+      } catch (e) {
+        rethrowAt(e, path);
+      }
+      const spans = readList<Msg>(ss.spans, `${path}.spans`);
+      for (let i = 0; i < spans.length; i++) {
+        let span: SpanRecord;
+        try {
+          span = readSpan(spans[i]!, limits, stats);
+        } catch (e) {
+          rethrowAt(e, `${path}.spans[${i}]`);
+        }
+        span.serviceName = resource.serviceName;
+        span.resource = resource.resource;
+        span.scopeName = scope.scopeName;
+        span.scopeVersion = scope.scopeVersion;
+        span.scopeAttributes = scope.scopeAttributes;
+        const reason = rejectSpan(span, window);
+        if (reason === null) {
+          items.push(span);
+        } else {
+          rejected++;
+          rejectReason ||= `${reason} (first: span ${idToHex(span.spanId)} of trace ${idToHex(span.traceId)})`;
+        }
+      }
+    }
+  }
+  return { items, rejected, rejectReason };
+}
+
+function rejectSpan(span: SpanRecord, window: TimeWindow): string | null {
+  if (span.startTimeUnixNano === 0n) return 'startTimeUnixNano is required';
+  if (span.endTimeUnixNano < span.startTimeUnixNano) return 'endTimeUnixNano is before startTimeUnixNano';
+  if (span.endTimeUnixNano < window.minTimeUnixNano) return 'span ended before the retention window';
+  return null;
+}
+
+function readSpan(m: Msg, limits: ItemLimits, stats: LimitStats): SpanRecord {
+  const { attributes, dropped } = readAttributes(m.attributes, limits, stats);
+  const status = readMessage<Msg>(m.status, 'status');
+  return {
+    traceId: readId(m.traceId, 16, 'traceId', false)!,
+    spanId: readId(m.spanId, 8, 'spanId', false)!,
+    parentSpanId: readId(m.parentSpanId, 8, 'parentSpanId', true),
+    traceState: readString(m.traceState, 'traceState'),
+    flags: readInt(m.flags, 'flags'),
+    name: readString(m.name, 'name'),
+    kind: readEnum(m.kind, KIND_NAMES, 'kind'),
+    startTimeUnixNano: readUint64(m.startTimeUnixNano as string, 'startTimeUnixNano'),
+    endTimeUnixNano: readUint64(m.endTimeUnixNano as string, 'endTimeUnixNano'),
+    attributes,
+    droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
+    events: readList<Msg>(m.events, 'events').map((e, i) => readEvent(e, i, limits, stats)),
+    droppedEventsCount: readInt(m.droppedEventsCount, 'droppedEventsCount'),
+    links: readList<Msg>(m.links, 'links').map((l, i) => readLink(l, i, limits, stats)),
+    droppedLinksCount: readInt(m.droppedLinksCount, 'droppedLinksCount'),
+    statusCode: status === null ? StatusCode.UNSET : readEnum(status.code, STATUS_NAMES, 'status.code'),
+    statusMessage: status === null ? '' : readString(status.message, 'status.message'),
+    serviceName: '',
+    resource: {},
+    scopeName: '',
+    scopeVersion: '',
+    scopeAttributes: {},
+  };
+}
+
+function readEvent(m: Msg, index: number, limits: ItemLimits, stats: LimitStats): SpanEvent {
+  try {
+    const { attributes, dropped } = readAttributes(m.attributes, limits, stats);
+    return {
+      timeUnixNano: readUint64(m.timeUnixNano as string, 'timeUnixNano'),
+      name: readString(m.name, 'name'),
+      attributes,
+      droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
+    };
+  } catch (e) {
+    rethrowAt(e, `events[${index}]`);
+  }
+}
+
+function readLink(m: Msg, index: number, limits: ItemLimits, stats: LimitStats): SpanLink {
+  try {
+    const { attributes, dropped } = readAttributes(m.attributes, limits, stats);
+    return {
+      traceId: idToHex(readId(m.traceId, 16, 'traceId', false)!),
+      spanId: idToHex(readId(m.spanId, 8, 'spanId', false)!),
+      traceState: readString(m.traceState, 'traceState'),
+      attributes,
+      droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
+      flags: readInt(m.flags, 'flags'),
+    };
+  } catch (e) {
+    rethrowAt(e, `links[${index}]`);
+  }
+}

@@ -1,0 +1,88 @@
+import * as grpc from '@grpc/grpc-js';
+import { OtlpDecodeError } from '../otlp/wire.ts';
+import { QueueFullError } from '../pipeline/BatchWriter.ts';
+import type { Ingest } from '../pipeline/Ingest.ts';
+import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
+import type { CollectorLog } from '../telemetry/log.ts';
+import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
+
+const identity = (b: Buffer) => b;
+
+/**
+ * OTLP/gRPC: the Export method of the trace, logs and metrics services, with
+ * the same ingest path and limits as OTLP/HTTP. Errors use the status codes
+ * the OTLP specification gives: INVALID_ARGUMENT for bad data, UNAVAILABLE
+ * (retryable) while the write queue is full or the store fails.
+ */
+export class OtlpGrpcReceiver {
+  private readonly server: grpc.Server;
+
+  constructor(ingest: Ingest, maxMessageBytes: number, metrics: SelfMetrics, log: CollectorLog) {
+    this.server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    for (const signal of OTLP_SIGNALS) {
+      const definition: grpc.ServiceDefinition = {
+        Export: {
+          path: `/${signal.grpcService}/Export`,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: identity,
+          requestDeserialize: identity,
+          responseSerialize: identity,
+          responseDeserialize: identity,
+        },
+      };
+      this.server.addService(definition, {
+        Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+          exportCall(signal, call.request, ingest, metrics).then(
+            (response) => callback(null, response),
+            (error: unknown) => {
+              const status = statusFor(error);
+              if (!(error instanceof OtlpDecodeError || error instanceof QueueFullError)) log.error('OTLP/gRPC export failed unexpectedly', { signal: signal.signal, error });
+              metrics.refusedRequests.inc({ signal: signal.signal, status: grpc.status[status.code ?? grpc.status.UNKNOWN] ?? String(status.code) });
+              callback(status);
+            },
+          );
+        },
+      });
+    }
+  }
+
+  /** Listens on host:port; resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+  }
+
+  /** Stops accepting calls and waits for running ones, forcing after `graceMs`. */
+  close(graceMs = 5000): Promise<void> {
+    return new Promise((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      force.unref();
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}
+
+async function exportCall(signal: OtlpSignal, body: Buffer, ingest: Ingest, _metrics: SelfMetrics): Promise<Buffer> {
+  let decoded: unknown;
+  try {
+    decoded = signal.request.decode(body);
+  } catch (error) {
+    throw new OtlpDecodeError(`cannot decode ${signal.request.name}: ${(error as Error).message}`);
+  }
+  const result = await signal.ingest(ingest, decoded, 'grpc');
+  return Buffer.from(signal.response.encode(signal.response.fromObject(responseObject(signal, result))).finish());
+}
+
+function statusFor(error: unknown): Partial<grpc.StatusObject> {
+  if (error instanceof OtlpDecodeError) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  if (error instanceof QueueFullError) return { code: grpc.status.UNAVAILABLE, details: `${error.message}; retry later` };
+  return { code: grpc.status.UNAVAILABLE, details: `storing failed: ${(error as Error).message}; retry later` };
+}

@@ -1,0 +1,65 @@
+import type { IncomingMessage } from 'node:http';
+import zlib from 'node:zlib';
+
+/** Why a body could not be read, with the HTTP status to answer. */
+export class BodyError extends Error {
+  override name = 'BodyError';
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * Reads a request body, inflating gzip or deflate, and stops as soon as the
+ * decompressed size passes `limit`: a gzip bomb is cut off after `limit`
+ * bytes, never inflated whole, so memory stays bounded.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  let source: NodeJS.ReadableStream;
+  if (encoding === 'identity' || encoding === '') {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      return Promise.reject(new BodyError(413, `request body of ${declared} bytes is over the limit of ${limit} bytes`));
+    }
+    source = req;
+  } else if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
+    const inflater = encoding === 'deflate' ? zlib.createInflate() : zlib.createGunzip();
+    req.pipe(inflater);
+    req.on('error', (e) => inflater.destroy(e));
+    source = inflater;
+  } else {
+    return Promise.reject(new BodyError(415, `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none)`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const fail = (error: BodyError) => {
+      if (done) return;
+      done = true;
+      if (source !== req) (source as zlib.Gunzip).destroy();
+      req.unpipe();
+      req.resume(); // discard the rest without holding it
+      reject(error);
+    };
+    source.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        fail(new BodyError(413, `request body is over the limit of ${limit} bytes${source === req ? '' : ' after decompression'}`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    source.on('error', (e: Error) => fail(new BodyError(400, `cannot decompress the ${encoding} body: ${e.message}`)));
+    source.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('aborted', () => fail(new BodyError(400, 'the client aborted the request')));
+  });
+}

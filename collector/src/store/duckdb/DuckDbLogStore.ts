@@ -1,0 +1,166 @@
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBBlobValue } from '@duckdb/node-api';
+import { attributesFromJson, attributesToJson, type AttributeValue } from '../../model/attributes.ts';
+import { traceKey } from '../../model/ids.ts';
+import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
+import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
+import { SqlParams, type SqlReader, likeLiteral } from './sqlParams.ts';
+
+// body holds a string body as it is (so substring search sees the text) and
+// any other body as JSON, flagged by body_is_json.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS logs (
+  id BIGINT NOT NULL,
+  time_ns BIGINT NOT NULL,
+  observed_time_ns BIGINT NOT NULL,
+  trace_key BIGINT,
+  trace_id BLOB,
+  span_id BLOB,
+  severity_number UTINYINT NOT NULL,
+  severity_text VARCHAR,
+  body VARCHAR,
+  body_is_json BOOLEAN NOT NULL,
+  attributes VARCHAR,
+  dropped_attributes UINTEGER,
+  flags UINTEGER,
+  event_name VARCHAR,
+  service_name VARCHAR NOT NULL,
+  resource VARCHAR,
+  scope_name VARCHAR,
+  scope_version VARCHAR,
+  scope_attributes VARCHAR
+);`;
+
+const COLUMNS = `id, time_ns, observed_time_ns, trace_id, span_id, severity_number, severity_text, body, body_is_json,
+  attributes, dropped_attributes, flags, event_name, service_name, resource, scope_name, scope_version, scope_attributes`;
+
+/** Log records in the embedded DuckDB database. */
+export class DuckDbLogStore implements LogStore {
+  private readonly write: DuckDBConnection;
+  private readonly read: SqlReader;
+  private nextId: bigint;
+
+  private constructor(write: DuckDBConnection, read: SqlReader, nextId: bigint) {
+    this.write = write;
+    this.read = read;
+    this.nextId = nextId;
+  }
+
+  /** Creates the table if needed and continues the record ids where they stopped. */
+  static async create(write: DuckDBConnection, read: SqlReader): Promise<DuckDbLogStore> {
+    await write.run(SCHEMA);
+    const max = (await write.runAndReadAll('SELECT max(id) FROM logs')).getRows()[0]?.[0];
+    return new DuckDbLogStore(write, read, typeof max === 'bigint' ? max + 1n : 1n);
+  }
+
+  async appendLogs(records: readonly LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const appender = await this.write.createAppender('logs');
+    try {
+      for (const r of records) {
+        appender.appendBigInt(this.nextId++);
+        appender.appendBigInt(r.timeUnixNano);
+        appender.appendBigInt(r.observedTimeUnixNano);
+        if (r.traceId === null) {
+          appender.appendNull();
+          appender.appendNull();
+        } else {
+          appender.appendBigInt(traceKey(r.traceId));
+          appender.appendBlob(r.traceId);
+        }
+        if (r.spanId === null) appender.appendNull();
+        else appender.appendBlob(r.spanId);
+        appender.appendUTinyInt(r.severityNumber & 0xff);
+        appender.appendVarchar(r.severityText);
+        if (typeof r.body === 'string') {
+          appender.appendVarchar(r.body);
+          appender.appendBoolean(false);
+        } else {
+          appender.appendVarchar(attributesToJson(r.body));
+          appender.appendBoolean(true);
+        }
+        appender.appendVarchar(attributesToJson(r.attributes));
+        appender.appendUInteger(r.droppedAttributesCount);
+        appender.appendUInteger(r.flags >>> 0);
+        appender.appendVarchar(r.eventName);
+        appender.appendVarchar(r.serviceName);
+        appender.appendVarchar(attributesToJson(r.resource));
+        appender.appendVarchar(r.scopeName);
+        appender.appendVarchar(r.scopeVersion);
+        appender.appendVarchar(attributesToJson(r.scopeAttributes));
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  async searchLogs(q: LogQuery): Promise<LogPage> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (q.traceId !== undefined) where.push(`trace_key = ${p.bigint(traceKey(q.traceId))}`, `trace_id = ${p.blob(q.traceId)}`);
+    if (q.spanId !== undefined) where.push(`span_id = ${p.blob(q.spanId)}`);
+    if (q.service !== undefined) where.push(`service_name = ${p.text(q.service)}`);
+    if (q.severityRanges !== undefined && q.severityRanges.length > 0) where.push(severityCondition(q.severityRanges, p));
+    if (q.text !== undefined && q.text !== '') where.push(`body ILIKE ${p.text('%' + likeLiteral(q.text) + '%')} ESCAPE '\\'`);
+    if (q.startUnixNano !== undefined) where.push(`time_ns >= ${p.bigint(q.startUnixNano)}`);
+    if (q.endUnixNano !== undefined) where.push(`time_ns <= ${p.bigint(q.endUnixNano)}`);
+    const cmp = q.order === 'desc' ? '<' : '>';
+    if (q.after !== undefined) {
+      const t = p.bigint(q.after.timeUnixNano);
+      where.push(`(time_ns ${cmp} ${t} OR (time_ns = ${t} AND id ${cmp} ${p.bigint(q.after.id)}))`);
+    }
+    const dir = q.order === 'desc' ? 'DESC' : 'ASC';
+    const sql = `SELECT ${COLUMNS} FROM logs ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY time_ns ${dir}, id ${dir} LIMIT ${p.int(q.limit + 1)}`;
+    const rows = (await this.read.runAndReadAll(sql, p.values, p.types)).getRows();
+    const records = rows.slice(0, q.limit).map(rowToLog);
+    const last = records.at(-1);
+    return { records, next: rows.length > q.limit && last ? { timeUnixNano: last.timeUnixNano, id: last.id } : null };
+  }
+
+  async deleteBefore(timeUnixNano: bigint): Promise<number> {
+    const p = new SqlParams();
+    const result = await this.write.run(`DELETE FROM logs WHERE time_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
+    return result.rowsChanged;
+  }
+}
+
+/**
+ * Matches the severity-number ranges, and records that carry only a severity
+ * text (number 0) whose level name, or a common alias of it, falls in a range.
+ */
+function severityCondition(ranges: Array<[number, number]>, p: SqlParams): string {
+  const names: string[] = [];
+  for (const [level, [lo, hi]] of Object.entries(SEVERITY_LEVELS)) {
+    if (ranges.some(([a, b]) => a <= lo && hi <= b)) names.push(level);
+  }
+  for (const [alias, level] of Object.entries(SEVERITY_ALIASES)) if (names.includes(level)) names.push(alias);
+  const byNumber = ranges.map(([lo, hi]) => `severity_number BETWEEN ${p.int(lo)} AND ${p.int(hi)}`);
+  const byText = names.length > 0 ? [`(severity_number = 0 AND lower(severity_text) IN (${names.map((n) => p.text(n)).join(', ')}))`] : [];
+  return `(${[...byNumber, ...byText].join(' OR ')})`;
+}
+
+function rowToLog(r: DuckDBValue[]): StoredLog {
+  const bodyIsJson = r[8] === true;
+  return {
+    id: r[0] as bigint,
+    timeUnixNano: r[1] as bigint,
+    observedTimeUnixNano: r[2] as bigint,
+    traceId: r[3] === null ? null : (r[3] as DuckDBBlobValue).bytes,
+    spanId: r[4] === null ? null : (r[4] as DuckDBBlobValue).bytes,
+    severityNumber: Number(r[5]),
+    severityText: String(r[6] ?? ''),
+    body: bodyIsJson ? attributesFromJson<AttributeValue>(r[7] as string) : ((r[7] as string | null) ?? ''),
+    attributes: attributesFromJson(r[9] as string | null),
+    droppedAttributesCount: Number(r[10] ?? 0),
+    flags: Number(r[11] ?? 0),
+    eventName: String(r[12] ?? ''),
+    serviceName: String(r[13]),
+    resource: attributesFromJson(r[14] as string | null),
+    scopeName: String(r[15] ?? ''),
+    scopeVersion: String(r[16] ?? ''),
+    scopeAttributes: attributesFromJson(r[17] as string | null),
+  };
+}

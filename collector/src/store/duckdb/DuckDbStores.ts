@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { SqlReader } from './sqlParams.ts';
+import type { Stores } from '../types.ts';
+import { DuckDbLogStore } from './DuckDbLogStore.ts';
+import { DuckDbMetricStore } from './DuckDbMetricStore.ts';
+import { DuckDbSpanStore } from './DuckDbSpanStore.ts';
+
+/**
+ * Runs each read on a connection of its own (opening one costs ~20 µs), so
+ * concurrent API requests never share a connection and a long search never
+ * waits behind a write.
+ */
+export class PerQueryReader implements SqlReader {
+  private readonly instance: DuckDBInstance;
+  constructor(instance: DuckDBInstance) {
+    this.instance = instance;
+  }
+  async runAndReadAll(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader> {
+    const connection = await this.instance.connect();
+    try {
+      return await connection.runAndReadAll(sql, values, types);
+    } finally {
+      connection.closeSync();
+    }
+  }
+}
+
+/** Options of the embedded store. */
+export interface DuckDbOptions {
+  dataDir: string;
+  /** DuckDB's memory_limit, e.g. "1GB". */
+  memoryLimit: string;
+}
+
+/** The file the embedded store keeps everything in. */
+export function duckDbFile(dataDir: string): string {
+  return path.join(dataDir, 'mirador.duckdb');
+}
+
+/**
+ * Opens (creating if needed) the embedded database with a write connection
+ * per signal, so the three batch writers never interleave on one connection.
+ */
+export async function openDuckDbStores(options: DuckDbOptions): Promise<Stores> {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const file = duckDbFile(options.dataDir);
+  const instance = await DuckDBInstance.create(file, { memory_limit: options.memoryLimit });
+  const writers: DuckDBConnection[] = [];
+  const writer = async () => {
+    const c = await instance.connect();
+    writers.push(c);
+    return c;
+  };
+  const reader = new PerQueryReader(instance);
+  const spans = await DuckDbSpanStore.create(await writer(), reader);
+  const logs = await DuckDbLogStore.create(await writer(), reader);
+  const metrics = await DuckDbMetricStore.create(await writer(), reader);
+  let closed = false;
+  return {
+    spans,
+    logs,
+    metrics,
+    description: `duckdb ${file}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const c of writers) c.closeSync();
+      instance.closeSync();
+    },
+  };
+}

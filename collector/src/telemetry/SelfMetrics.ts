@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A signal the collector ingests. */
+export type Signal = 'traces' | 'logs' | 'metrics';
+
+/** The collector's own metrics, served at /metrics; one instance per collector so tests can run several. */
+export class SelfMetrics {
+  readonly registry = new Registry();
+  /** Items (spans, log records, data points) that arrived, before any check. */
+  readonly received = new Counter({ name: 'mirador_receiver_received_items_total', help: 'Items received, per signal.', labelNames: ['signal', 'transport'], registers: [this.registry] });
+  /** Items made durable. */
+  readonly accepted = new Counter({ name: 'mirador_receiver_accepted_items_total', help: 'Items accepted and stored, per signal.', labelNames: ['signal'], registers: [this.registry] });
+  /** Items refused one by one (partial success). */
+  readonly rejected = new Counter({ name: 'mirador_receiver_rejected_items_total', help: 'Items refused with a reason, per signal.', labelNames: ['signal', 'reason'], registers: [this.registry] });
+  /** Requests refused whole. */
+  readonly refusedRequests = new Counter({ name: 'mirador_receiver_refused_requests_total', help: 'Requests refused whole, per signal and HTTP status.', labelNames: ['signal', 'status'], registers: [this.registry] });
+  /** Items lost after acceptance was attempted (write failures, full queue). */
+  readonly dropped = new Counter({ name: 'mirador_receiver_dropped_items_total', help: 'Items not stored because the queue was full or the write failed.', labelNames: ['signal', 'reason'], registers: [this.registry] });
+  /** Values cut to the configured limits. */
+  readonly truncated = new Counter({ name: 'mirador_receiver_truncated_values_total', help: 'Attribute values truncated, attributes dropped or nesting cut by the limits.', labelNames: ['signal', 'limit'], registers: [this.registry] });
+  /** Items waiting to be written. */
+  readonly queueDepth = new Gauge({ name: 'mirador_pipeline_queue_items', help: 'Items accepted and waiting to be written, per signal.', labelNames: ['signal'], registers: [this.registry] });
+  /** Store write latency. */
+  readonly writeSeconds = new Histogram({
+    name: 'mirador_store_write_duration_seconds',
+    help: 'Duration of one batch write to the store, per signal.',
+    labelNames: ['signal'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  /** Rows deleted by retention. */
+  readonly retentionDeleted = new Counter({ name: 'mirador_retention_deleted_items_total', help: 'Items deleted by retention, per signal.', labelNames: ['signal'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mirador_' });
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One test runner for the whole repository: every package's test/ folder,
+// the repository checks in scripts/test, and later the browser tests in e2e/.
+export default defineConfig({
+  test: {
+    include: ['*/test/**/*.test.ts', 'scripts/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Tests start real collectors and databases; two cores run two files at once.
+    maxWorkers: 2,
+  },
+});
