@@ -23,6 +23,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const config = parsed.config;
   const log = createLog(config.logLevel);
+  // Listen for signals before starting, so one that arrives during start-up
+  // (or right after the "started" line) still stops the collector cleanly.
+  const signalled = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   let collector;
   try {
     collector = await startCollector(config, { log });
@@ -39,21 +45,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     retention: `${config.retentionMs / 3_600_000}h`,
     ...(config.configFile !== null && { config: config.configFile }),
   });
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      log.info('stopping: writing queued data', { signal });
-      collector.stop().then(
-        () => {
-          log.info('collector stopped');
-          resolve(0);
-        },
-        (error: unknown) => {
-          log.error('error while stopping', { error });
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const signal = await signalled;
+  log.info('stopping: writing queued data', { signal });
+  try {
+    await collector.stop();
+  } catch (error) {
+    log.error('error while stopping', { error });
+    return 1;
+  }
+  log.info('collector stopped');
+  return 0;
 }

@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 async function start(args: string[], env: Record<string, string> = {}) {
-  const p = await spawnCollector(['--port', '0', '--grpc-port', '-1', ...args], env);
+  const p = await spawnCollector(['--port', '0', '--grpc-port', 'off', ...args], env);
   running.push(p);
   return p;
 }

@@ -30,7 +30,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'host', flag: '--host', env: 'MIRADOR_HOST', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
   { key: 'port', flag: '--port', env: 'MIRADOR_PORT', type: 'port', default: DEFAULT_HTTP_PORT, help: 'HTTP port: OTLP/HTTP, query API, dashboard (0 picks a free port)' },
-  { key: 'grpcPort', flag: '--grpc-port', env: 'MIRADOR_GRPC_PORT', type: 'port', default: DEFAULT_GRPC_PORT, help: 'OTLP/gRPC port (0 picks a free port, -1 turns gRPC off)' },
+  { key: 'grpcPort', flag: '--grpc-port', env: 'MIRADOR_GRPC_PORT', type: 'port', default: DEFAULT_GRPC_PORT, help: 'OTLP/gRPC port (0 picks a free port, off turns gRPC off)' },
   { key: 'dataDir', flag: '--data-dir', env: 'MIRADOR_DATA_DIR', type: 'string', default: './data', help: 'directory of the embedded store' },
   { key: 'rules', flag: '--rules', env: 'MIRADOR_RULES', type: 'string', default: '', help: 'glob of alert and recording rule files' },
   { key: 'retention', flag: '--retention', env: 'MIRADOR_RETENTION', type: 'duration', default: '7d', help: 'age after which spans, logs and samples are deleted' },

@@ -41,8 +41,9 @@ export function parseOptionValue(type: OptionType, raw: unknown): { value: strin
       if (/^(false|0|no)$/i.test(text)) return { value: false };
       return { error: `expected true or false, got ${JSON.stringify(text)}` };
     case 'port': {
+      if (text === 'off') return { value: -1 };
       const n = Number(text);
-      return Number.isInteger(n) && n >= -1 && n <= 65535 ? { value: n } : { error: `expected a port number 0-65535, got ${JSON.stringify(text)}` };
+      return Number.isInteger(n) && n >= 0 && n <= 65535 ? { value: n } : { error: `expected a port number 0-65535 or off, got ${JSON.stringify(text)}` };
     }
     case 'int': {
       const n = Number(text);

@@ -19,3 +19,27 @@ export interface MetricMetadata {
   help: string;
   unit: string;
 }
+
+/**
+ * Prometheus' stale marker, the NaN with bits 0x7ff0000000000002. V8 sets the
+ * quiet bit (→ 0x7ff8000000000002) when it stores this NaN in a double array
+ * or a Map, so compare with {@link isStaleNaN}, never by bits, and write these
+ * exact bits when sending to Prometheus.
+ */
+export const STALE_NAN: number = bitsToFloat(0x7ff00000, 2);
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/** True for Prometheus' stale marker, with or without the quiet bit V8 may have set on it. */
+export function isStaleNaN(value: number): boolean {
+  if (value === value) return false;
+  bitsView.setFloat64(0, value);
+  return (bitsView.getUint32(0) & 0xfff7ffff) === 0x7ff00000 && bitsView.getUint32(4) === 2;
+}
+
+function bitsToFloat(high: number, low: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setUint32(0, high);
+  view.setUint32(4, low);
+  return view.getFloat64(0);
+}

@@ -10,6 +10,10 @@ import type { SelfMetrics, Signal } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import { BatchWriter, QueueFullError, type BatchWriterObserver, type BatchWriterOptions } from './BatchWriter.ts';
 
+/** How long a delta-temporality series may stay silent before its running total is dropped. */
+const DELTA_IDLE_MS = 15 * 60_000;
+const DELTA_EVICTION_INTERVAL_MS = 60_000;
+
 /** What one export request came to: how many items were refused, and why (OTLP partial success). */
 export interface IngestResult {
   accepted: number;
@@ -38,6 +42,7 @@ export class Ingest {
   private readonly logWriter: BatchWriter<LogRecord>;
   private readonly sampleWriter: BatchWriter<MetricSample>;
   private readonly deltaState = new DeltaState();
+  private lastDeltaEviction = 0;
   /** Metadata waiting to be written with the next sample batch, by metric name. */
   private pendingMetadata = new Map<string, MetricMetadata>();
 
@@ -86,6 +91,12 @@ export class Ingest {
 
   /** Maps and stores one decoded ExportMetricsServiceRequest (protobuf or JSON). */
   async metricsRequest(request: unknown, transport: string): Promise<IngestResult> {
+    const nowMs = this.options.now();
+    if (nowMs - this.lastDeltaEviction > DELTA_EVICTION_INTERVAL_MS) {
+      // A delta series silent this long is forgotten; its next point starts a new counter (a reset PromQL handles).
+      this.deltaState.evictBefore(BigInt(nowMs - DELTA_IDLE_MS) * 1_000_000n);
+      this.lastDeltaEviction = nowMs;
+    }
     const stats = new LimitStats();
     const mapped = mapMetricsRequest(request, this.options.limits, stats, this.deltaState, this.window());
     for (const m of mapped.metadata) this.pendingMetadata.set(m.metric, m);

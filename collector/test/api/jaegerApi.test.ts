@@ -59,7 +59,7 @@ describe('Jaeger query API', () => {
 
   it('searches the last hour by lookback when no start is given', async () => {
     expect(ids(await search('service=gateway&lookback=1h'))).toHaveLength(6);
-    expect(ids(await search('service=gateway&lookback=5m'))).toEqual([]);
+    expect(ids(await search('service=gateway&lookback=3m'))).toEqual([]);
   });
 
   it('fetches several traces by traceID', async () => {

@@ -40,7 +40,7 @@ describe('resolveConfig', () => {
   });
 
   it.each([
-    [['--port', '70000'], '--port: expected a port number 0-65535, got "70000"'],
+    [['--port', '70000'], '--port: expected a port number 0-65535 or off, got "70000"'],
     [['--retention', 'forever'], '--retention: expected a duration such as 250ms, 30s or 7d, got "forever"'],
     [['--max-attributes', '0'], '--max-attributes: expected a positive integer, got "0"'],
     [['--log-level', 'loud'], 'logLevel: expected debug, info, warn or error, got "loud"'],

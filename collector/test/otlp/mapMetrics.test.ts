@@ -16,7 +16,8 @@ import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry
 import { describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../src/model/metric.ts';
 import { DEFAULT_ITEM_LIMITS, LimitStats } from '../../src/otlp/limits.ts';
-import { DeltaState, STALE_NAN, isStaleNaN, mapMetricsRequest, type MappedMetrics } from '../../src/otlp/mapMetrics.ts';
+import { STALE_NAN, isStaleNaN } from '../../src/model/metric.ts';
+import { DeltaState, mapMetricsRequest, type MappedMetrics } from '../../src/otlp/mapMetrics.ts';
 import { otlpTypes } from '../../src/otlp/otlpSchema.ts';
 import { OtlpDecodeError } from '../../src/otlp/wire.ts';
 

@@ -5,10 +5,13 @@
 import { SpanKind, SpanStatusCode, context, trace, type Link } from '@opentelemetry/api';
 import { OTLPLogExporter as OTLPLogExporterHttp } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OTLPLogExporterProto } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as OTLPMetricExporterHttp } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPMetricExporterProto } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as OTLPTraceExporterGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OTLPTraceExporterHttp } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { SimpleSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +43,7 @@ describe.each(traceExporters)('spans sent with %s', (_name, makeExporter) => {
   it('come back from /api/traces/:id with ids, parent links, attributes, events, links, status and timing', async () => {
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.version': '1.2.3', 'deployment.environment': 'test' }),
-      spanProcessors: [new SimpleSpanProcessor(makeExporter())],
+      spanProcessors: [new SimpleSpanProcessor({ exporter: makeExporter() })],
     });
     const tracer = provider.getTracer('checkout-tests', '0.0.1');
     const linkedTraceId = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -104,7 +107,7 @@ describe.each(logExporters)('log records sent with %s', (_name, makeExporter) =>
   it('are found by trace id, in time order, with severity, body, attributes and resource', async () => {
     const provider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': 'payment' }),
-      processors: [new SimpleLogRecordProcessor(makeExporter())],
+      processors: [new SimpleLogRecordProcessor({ exporter: makeExporter() })],
     });
     const logger = provider.getLogger('payment-logger');
     const tracer = new TracerProvider().getTracer('t');
@@ -134,5 +137,35 @@ describe.each(logExporters)('log records sent with %s', (_name, makeExporter) =>
       scope: { name: 'payment-logger', version: '', attributes: {} },
     });
     expect(body.nextCursor).toBeNull();
+  });
+});
+
+const metricExporters: Array<[string, () => PushMetricExporter]> = [
+  ['OTLP/HTTP protobuf (exporter-metrics-otlp-proto)', () => new OTLPMetricExporterProto({ url: `${collector.url}/v1/metrics` })],
+  ['OTLP/HTTP JSON (exporter-metrics-otlp-http)', () => new OTLPMetricExporterHttp({ url: `${collector.url}/v1/metrics` })],
+];
+
+describe.each(metricExporters)('metrics sent with %s', (name, makeExporter) => {
+  it('are stored as Prometheus series: counters with _total, histograms as _bucket/_sum/_count', async () => {
+    const job = `shop-${name.includes('JSON') ? 'json' : 'proto'}`;
+    const reader = new PeriodicExportingMetricReader({ exporter: makeExporter(), exportIntervalMillis: 60_000 });
+    const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': job }), readers: [reader] });
+    const meter = provider.getMeter('shop');
+    meter.createCounter('orders.created', { description: 'Orders created' }).add(3, { status: 'paid' });
+    const latency = meter.createHistogram('http.server.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.1, 0.5] } });
+    latency.record(0.05, { route: '/orders' });
+    latency.record(0.3, { route: '/orders' });
+    await provider.forceFlush();
+    await provider.shutdown();
+
+    const now = Date.now();
+    const select = (metric: string) => collector.stores.metrics.selectSeries([{ name: '__name__', type: '=', value: metric }, { name: 'job', type: '=', value: job }], now - 60_000, now + 1000);
+    const orders = await select('orders_created_total');
+    expect(orders.map((s) => [s.labels.status, s.values.at(-1)])).toEqual([['paid', 3]]);
+    const buckets = await select('http_server_duration_seconds_bucket');
+    expect(Object.fromEntries(buckets.map((s) => [s.labels.le, s.values.at(-1)]))).toEqual({ '0.1': 1, '0.5': 2, '+Inf': 2 });
+    expect((await select('http_server_duration_seconds_count'))[0]!.values.at(-1)).toBe(2);
+    expect((await select('http_server_duration_seconds_sum'))[0]!.values.at(-1)).toBeCloseTo(0.35);
+    expect(await collector.stores.metrics.metadata()).toEqual(expect.arrayContaining([{ metric: 'orders_created_total', type: 'counter', help: 'Orders created', unit: '' }]));
   });
 });
