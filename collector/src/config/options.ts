@@ -41,7 +41,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'limits.maxAttributeDepth', flag: '--max-attribute-depth', env: 'MIRADOR_MAX_ATTRIBUTE_DEPTH', type: 'int', default: 64, help: 'nesting levels kept in attribute values' },
   { key: 'queue.maxQueuedItems', flag: '--max-queued-items', env: 'MIRADOR_MAX_QUEUED_ITEMS', type: 'int', default: 200_000, help: 'items per signal waiting to be written before ingest answers 503' },
   { key: 'queue.maxBatchItems', flag: '--max-batch-items', env: 'MIRADOR_MAX_BATCH_ITEMS', type: 'int', default: 8192, help: 'items per store write' },
-  { key: 'queue.maxDelay', flag: '--max-batch-delay', env: 'MIRADOR_MAX_BATCH_DELAY', type: 'duration', default: '20ms', help: 'longest wait for a batch to fill' },
+  { key: 'queue.maxDelay', flag: '--max-batch-delay', env: 'MIRADOR_MAX_BATCH_DELAY', type: 'duration', default: '0ms', help: 'longest wait for a batch to fill while no write runs (0: batches form from what arrives during a write)' },
   { key: 'query.maxLogLimit', flag: '--max-log-limit', env: 'MIRADOR_MAX_LOG_LIMIT', type: 'int', default: 1000, help: 'largest `limit` a log search may ask for' },
   { key: 'query.maxTraceLimit', flag: '--max-trace-limit', env: 'MIRADOR_MAX_TRACE_LIMIT', type: 'int', default: 1500, help: 'largest `limit` a trace search may ask for' },
   { key: 'logLevel', flag: '--log-level', env: 'MIRADOR_LOG_LEVEL', type: 'string', default: 'info', help: "the collector's own log level: debug, info, warn, error" },

@@ -20,30 +20,49 @@ export type Attributes = Record<string, AttributeValue>;
  * Serialises attributes (or any value built of attribute values) to JSON that
  * {@link attributesFromJson} reads back with int/double types intact: ints are
  * written as bare digits, whole doubles with a trailing `.0`, bytes as
- * `{"$bytes": base64}`.
+ * `{"$bytes": base64}`, non-finite doubles as `{"$double": "NaN"}`. Written by
+ * hand rather than with a JSON.stringify replacer: this runs for every stored
+ * span and log record, and the replacer's per-value callback costs more than
+ * the serialising.
  */
 export function attributesToJson(value: unknown): string {
-  return JSON.stringify(value, replacer);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      if (!Number.isFinite(value)) return `{"$double":"${value}"}`;
+      return Number.isInteger(value) ? value.toFixed(1) : String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (value instanceof Uint8Array) return `{"$bytes":"${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64')}"}`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + attributesToJson(value[i]);
+        return out + ']';
+      }
+      let out = '{';
+      let first = true;
+      for (const key in value) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + attributesToJson(v);
+        first = false;
+      }
+      return out + '}';
+    }
+    default:
+      return 'null';
+  }
 }
 
 /** Reads what {@link attributesToJson} wrote. */
 export function attributesFromJson<T = Attributes>(json: string | null): T {
   if (json === null || json === '') return {} as T;
   return JSON.parse(json, reviver) as T;
-}
-
-// JSON.rawJSON (Node 21+, ES2026) writes number text as given; TypeScript's lib does not declare it yet.
-const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
-
-function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const raw = this[key];
-  if (typeof raw === 'bigint') return rawJSON(raw.toString());
-  if (typeof raw === 'number') {
-    if (!Number.isFinite(raw)) return { $double: String(raw) };
-    return Number.isInteger(raw) ? rawJSON(raw.toFixed(1)) : raw;
-  }
-  if (raw instanceof Uint8Array) return { $bytes: Buffer.from(raw).toString('base64') };
-  return value;
 }
 
 function reviver(_key: string, value: unknown, context?: { source?: string }): unknown {

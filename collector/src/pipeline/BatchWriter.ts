@@ -2,7 +2,12 @@
 export interface BatchWriterOptions {
   /** Items written in one store call at most. */
   maxBatchItems: number;
-  /** How long the first item of a batch waits for others before the batch is written. */
+  /**
+   * How long the first item of a batch waits for others before the batch is
+   * written while no write runs. 0 writes on the next turn of the event loop:
+   * batches still form, from what arrives while a write runs, and a waiting
+   * timer would only idle the writer while every sender awaits its answer.
+   */
   maxDelayMs: number;
   /** Items accepted but not yet written at most; beyond it `submit` refuses with QueueFullError. */
   maxQueuedItems: number;
@@ -38,7 +43,7 @@ export class BatchWriter<T> {
   private readonly observer: BatchWriterObserver;
   private queue: Array<Pending<T>> = [];
   private queuedItems = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
 
@@ -86,17 +91,18 @@ export class BatchWriter<T> {
     if (this.queuedItems >= this.options.maxBatchItems) {
       this.startWrite();
     } else if (this.timer === null) {
-      this.timer = setTimeout(() => {
+      const fire = () => {
         this.timer = null;
         if (this.writing === null) this.startWrite();
-      }, this.options.maxDelayMs);
-      this.timer.unref();
+      };
+      this.timer = this.options.maxDelayMs > 0 ? setTimeout(fire, this.options.maxDelayMs).unref() : setImmediate(fire);
     }
   }
 
   private startWrite(): void {
     if (this.timer !== null) {
-      clearTimeout(this.timer);
+      if (this.options.maxDelayMs > 0) clearTimeout(this.timer as NodeJS.Timeout);
+      else clearImmediate(this.timer as NodeJS.Immediate);
       this.timer = null;
     }
     const batch = this.takeBatch();

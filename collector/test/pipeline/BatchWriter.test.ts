@@ -34,6 +34,16 @@ describe('BatchWriter', () => {
     await expect(Promise.all([a, b])).resolves.toEqual([undefined, undefined]);
   });
 
+  it('with no delay, writes on the next turn of the event loop what arrived in this one', async () => {
+    const w = controlledWrite();
+    const writer = new BatchWriter(w.write, { maxBatchItems: 100, maxDelayMs: 0, maxQueuedItems: 1000 }, quiet);
+    void writer.submit([1]);
+    void writer.submit([2]);
+    expect(w.batches).toEqual([]);
+    await vi.runOnlyPendingTimersAsync();
+    expect(w.batches).toEqual([[1, 2]]);
+  });
+
   it('writes at once when a batch is full, without waiting for the delay', () => {
     const w = controlledWrite();
     const writer = new BatchWriter(w.write, { maxBatchItems: 3, maxDelayMs: 1000, maxQueuedItems: 1000 }, quiet);

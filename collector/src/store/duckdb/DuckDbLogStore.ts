@@ -1,13 +1,15 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBBlobValue } from '@duckdb/node-api';
-import { attributesFromJson, attributesToJson, type AttributeValue } from '../../model/attributes.ts';
+import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
 import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
 import { SqlParams, type SqlReader, likeLiteral } from './sqlParams.ts';
 
 // body holds a string body as it is (so substring search sees the text) and
-// any other body as JSON, flagged by body_is_json.
+// any other body as JSON, flagged by body_is_json. Resources are stored once in
+// the resources table; the rarely-set fields share the JSON column extra.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS logs (
   id BIGINT NOT NULL,
@@ -17,47 +19,57 @@ CREATE TABLE IF NOT EXISTS logs (
   trace_id BLOB,
   span_id BLOB,
   severity_number UTINYINT NOT NULL,
-  severity_text VARCHAR,
+  severity_text VARCHAR NOT NULL,
   body VARCHAR,
   body_is_json BOOLEAN NOT NULL,
-  attributes VARCHAR,
-  dropped_attributes UINTEGER,
-  flags UINTEGER,
-  event_name VARCHAR,
+  attributes VARCHAR NOT NULL,
   service_name VARCHAR NOT NULL,
-  resource VARCHAR,
-  scope_name VARCHAR,
-  scope_version VARCHAR,
-  scope_attributes VARCHAR
+  resource_id BIGINT NOT NULL,
+  scope_name VARCHAR NOT NULL,
+  flags UINTEGER NOT NULL,
+  extra VARCHAR
 );`;
 
 const COLUMNS = `id, time_ns, observed_time_ns, trace_id, span_id, severity_number, severity_text, body, body_is_json,
-  attributes, dropped_attributes, flags, event_name, service_name, resource, scope_name, scope_version, scope_attributes`;
+  attributes, service_name, resource_id, scope_name, flags, extra`;
+
+/** The rarely-set part of a log record, stored as JSON in `extra`. */
+interface LogExtra {
+  eventName?: string;
+  droppedAttributesCount?: number;
+  scopeVersion?: string;
+  scopeAttributes?: Attributes;
+}
 
 /** Log records in the embedded DuckDB database. */
 export class DuckDbLogStore implements LogStore {
   private readonly write: DuckDBConnection;
   private readonly read: SqlReader;
+  private readonly resources: ResourceCatalog;
   private nextId: bigint;
 
-  private constructor(write: DuckDBConnection, read: SqlReader, nextId: bigint) {
+  private constructor(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog, nextId: bigint) {
     this.write = write;
     this.read = read;
+    this.resources = resources;
     this.nextId = nextId;
   }
 
   /** Creates the table if needed and continues the record ids where they stopped. */
-  static async create(write: DuckDBConnection, read: SqlReader): Promise<DuckDbLogStore> {
+  static async create(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog): Promise<DuckDbLogStore> {
     await write.run(SCHEMA);
     const max = (await write.runAndReadAll('SELECT max(id) FROM logs')).getRows()[0]?.[0];
-    return new DuckDbLogStore(write, read, typeof max === 'bigint' ? max + 1n : 1n);
+    return new DuckDbLogStore(write, read, resources, typeof max === 'bigint' ? max + 1n : 1n);
   }
 
   async appendLogs(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
+    // Every await comes first, so the resources registered below are flushed with the records.
     const appender = await this.write.createAppender('logs');
+    const resourceAppender = await this.write.createAppender('resources');
     try {
       for (const r of records) {
+        const resourceId = this.resources.idFor(r.serviceName, r.resource);
         appender.appendBigInt(this.nextId++);
         appender.appendBigInt(r.timeUnixNano);
         appender.appendBigInt(r.observedTimeUnixNano);
@@ -80,19 +92,21 @@ export class DuckDbLogStore implements LogStore {
           appender.appendBoolean(true);
         }
         appender.appendVarchar(attributesToJson(r.attributes));
-        appender.appendUInteger(r.droppedAttributesCount);
-        appender.appendUInteger(r.flags >>> 0);
-        appender.appendVarchar(r.eventName);
         appender.appendVarchar(r.serviceName);
-        appender.appendVarchar(attributesToJson(r.resource));
+        appender.appendBigInt(resourceId);
         appender.appendVarchar(r.scopeName);
-        appender.appendVarchar(r.scopeVersion);
-        appender.appendVarchar(attributesToJson(r.scopeAttributes));
+        appender.appendUInteger(r.flags >>> 0);
+        const extra = logExtra(r);
+        if (extra === null) appender.appendNull();
+        else appender.appendVarchar(attributesToJson(extra));
         appender.endRow();
       }
+      this.resources.appendPending(resourceAppender);
+      resourceAppender.flushSync();
       appender.flushSync();
     } finally {
       appender.closeSync();
+      resourceAppender.closeSync();
     }
   }
 
@@ -115,7 +129,7 @@ export class DuckDbLogStore implements LogStore {
     const sql = `SELECT ${COLUMNS} FROM logs ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY time_ns ${dir}, id ${dir} LIMIT ${p.int(q.limit + 1)}`;
     const rows = (await this.read.runAndReadAll(sql, p.values, p.types)).getRows();
-    const records = rows.slice(0, q.limit).map(rowToLog);
+    const records = rows.slice(0, q.limit).map((row) => rowToLog(row, this.resources));
     const last = records.at(-1);
     return { records, next: rows.length > q.limit && last ? { timeUnixNano: last.timeUnixNano, id: last.id } : null };
   }
@@ -142,8 +156,17 @@ function severityCondition(ranges: Array<[number, number]>, p: SqlParams): strin
   return `(${[...byNumber, ...byText].join(' OR ')})`;
 }
 
-function rowToLog(r: DuckDBValue[]): StoredLog {
-  const bodyIsJson = r[8] === true;
+function logExtra(r: LogRecord): LogExtra | null {
+  const extra: LogExtra = {};
+  if (r.eventName !== '') extra.eventName = r.eventName;
+  if (r.droppedAttributesCount > 0) extra.droppedAttributesCount = r.droppedAttributesCount;
+  if (r.scopeVersion !== '') extra.scopeVersion = r.scopeVersion;
+  if (Object.keys(r.scopeAttributes).length > 0) extra.scopeAttributes = r.scopeAttributes;
+  return Object.keys(extra).length > 0 ? extra : null;
+}
+
+function rowToLog(r: DuckDBValue[], resources: ResourceCatalog): StoredLog {
+  const extra = r[14] === null ? {} : attributesFromJson<LogExtra>(r[14] as string);
   return {
     id: r[0] as bigint,
     timeUnixNano: r[1] as bigint,
@@ -151,16 +174,16 @@ function rowToLog(r: DuckDBValue[]): StoredLog {
     traceId: r[3] === null ? null : (r[3] as DuckDBBlobValue).bytes,
     spanId: r[4] === null ? null : (r[4] as DuckDBBlobValue).bytes,
     severityNumber: Number(r[5]),
-    severityText: String(r[6] ?? ''),
-    body: bodyIsJson ? attributesFromJson<AttributeValue>(r[7] as string) : ((r[7] as string | null) ?? ''),
-    attributes: attributesFromJson(r[9] as string | null),
-    droppedAttributesCount: Number(r[10] ?? 0),
-    flags: Number(r[11] ?? 0),
-    eventName: String(r[12] ?? ''),
-    serviceName: String(r[13]),
-    resource: attributesFromJson(r[14] as string | null),
-    scopeName: String(r[15] ?? ''),
-    scopeVersion: String(r[16] ?? ''),
-    scopeAttributes: attributesFromJson(r[17] as string | null),
+    severityText: String(r[6]),
+    body: r[8] === true ? attributesFromJson<AttributeValue>(r[7] as string) : ((r[7] as string | null) ?? ''),
+    attributes: attributesFromJson(r[9] as string),
+    serviceName: String(r[10]),
+    resource: resources.get(r[11] as bigint)?.attributes ?? {},
+    scopeName: String(r[12]),
+    flags: Number(r[13]),
+    eventName: extra.eventName ?? '',
+    droppedAttributesCount: Number(extra.droppedAttributesCount ?? 0),
+    scopeVersion: extra.scopeVersion ?? '',
+    scopeAttributes: extra.scopeAttributes ?? {},
   };
 }

@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBBlobValue } from '@duckdb/node-api';
-import { attributesFromJson, attributesToJson } from '../../model/attributes.ts';
+import { attributesFromJson, attributesToJson, type Attributes } from '../../model/attributes.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
@@ -8,32 +9,28 @@ import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
 
 // trace_key (the first 8 bytes of the trace id) is what lookups compare: one
 // BIGINT column scans fast even when random ids defeat min/max pruning.
+// Resources are stored once in the resources table; what is rarely read and
+// mostly empty (trace state, status message, events, links, dropped counts,
+// scope attributes) shares one JSON column, NULL when all of it is empty, so a
+// typical span costs few values to append.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS spans (
   trace_key BIGINT NOT NULL,
   trace_id BLOB NOT NULL,
   span_id BLOB NOT NULL,
   parent_span_id BLOB,
-  trace_state VARCHAR,
-  flags UINTEGER,
   name VARCHAR NOT NULL,
   kind UTINYINT NOT NULL,
   start_ns BIGINT NOT NULL,
-  end_ns BIGINT NOT NULL,
   duration_ns BIGINT NOT NULL,
   service_name VARCHAR NOT NULL,
+  resource_id BIGINT NOT NULL,
   status_code UTINYINT NOT NULL,
-  status_message VARCHAR,
-  attributes VARCHAR,
-  dropped_attributes UINTEGER,
-  events VARCHAR,
-  dropped_events UINTEGER,
-  links VARCHAR,
-  dropped_links UINTEGER,
-  resource VARCHAR,
-  scope_name VARCHAR,
-  scope_version VARCHAR,
-  scope_attributes VARCHAR
+  flags UINTEGER NOT NULL,
+  attributes VARCHAR NOT NULL,
+  scope_name VARCHAR NOT NULL,
+  scope_version VARCHAR NOT NULL,
+  extra VARCHAR
 );
 CREATE TABLE IF NOT EXISTS span_operations (
   service_name VARCHAR NOT NULL,
@@ -41,9 +38,20 @@ CREATE TABLE IF NOT EXISTS span_operations (
   kind UTINYINT NOT NULL
 );`;
 
-const COLUMNS = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, service_name,
-  status_code, status_message, attributes, dropped_attributes, events, dropped_events, links, dropped_links,
-  resource, scope_name, scope_version, scope_attributes`;
+const COLUMNS = `trace_id, span_id, parent_span_id, name, kind, start_ns, duration_ns, service_name, resource_id,
+  status_code, flags, attributes, scope_name, scope_version, extra`;
+
+/** The rarely-set part of a span, stored as JSON in `extra`. */
+interface SpanExtra {
+  traceState?: string;
+  statusMessage?: string;
+  events?: SpanEvent[];
+  links?: SpanLink[];
+  droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
+  scopeAttributes?: Attributes;
+}
 
 const KIND_TAG_VALUES: Record<string, number> = {
   internal: SpanKind.INTERNAL,
@@ -58,74 +66,71 @@ const STATUS_TAG_VALUES: Record<string, number> = { UNSET: StatusCode.UNSET, OK:
 export class DuckDbSpanStore implements SpanStore {
   private readonly write: DuckDBConnection;
   private readonly read: SqlReader;
+  private readonly resources: ResourceCatalog;
   /** service \0 name \0 kind of every operation already recorded. */
   private readonly operations: Set<string>;
 
-  private constructor(write: DuckDBConnection, read: SqlReader, operations: Set<string>) {
+  private constructor(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog, operations: Set<string>) {
     this.write = write;
     this.read = read;
+    this.resources = resources;
     this.operations = operations;
   }
 
   /** Creates the tables if needed and loads the known operations. */
-  static async create(write: DuckDBConnection, read: SqlReader): Promise<DuckDbSpanStore> {
+  static async create(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog): Promise<DuckDbSpanStore> {
     await write.run(SCHEMA);
     const rows = (await write.runAndReadAll('SELECT service_name, name, kind FROM span_operations')).getRows();
-    return new DuckDbSpanStore(write, read, new Set(rows.map((r) => `${String(r[0])}\0${String(r[1])}\0${String(r[2])}`)));
+    return new DuckDbSpanStore(write, read, resources, new Set(rows.map((r) => `${String(r[0])}\0${String(r[1])}\0${String(r[2])}`)));
   }
 
   async appendSpans(spans: readonly SpanRecord[]): Promise<void> {
     if (spans.length === 0) return;
+    // Every await comes first: from here to flushSync nothing else runs, so
+    // resources registered for these spans are written with them.
     const appender = await this.write.createAppender('spans');
-    const newOperations: Array<[string, string, number]> = [];
+    const resourceAppender = await this.write.createAppender('resources');
+    const operationAppender = await this.write.createAppender('span_operations');
     try {
       for (const s of spans) {
+        const resourceId = this.resources.idFor(s.serviceName, s.resource);
         appender.appendBigInt(traceKey(s.traceId));
         appender.appendBlob(s.traceId);
         appender.appendBlob(s.spanId);
         if (s.parentSpanId === null) appender.appendNull();
         else appender.appendBlob(s.parentSpanId);
-        appender.appendVarchar(s.traceState);
-        appender.appendUInteger(s.flags >>> 0);
         appender.appendVarchar(s.name);
         appender.appendUTinyInt(s.kind & 0xff);
         appender.appendBigInt(s.startTimeUnixNano);
-        appender.appendBigInt(s.endTimeUnixNano);
         appender.appendBigInt(s.endTimeUnixNano - s.startTimeUnixNano);
         appender.appendVarchar(s.serviceName);
+        appender.appendBigInt(resourceId);
         appender.appendUTinyInt(s.statusCode & 0xff);
-        appender.appendVarchar(s.statusMessage);
+        appender.appendUInteger(s.flags >>> 0);
         appender.appendVarchar(attributesToJson(s.attributes));
-        appender.appendUInteger(s.droppedAttributesCount);
-        appender.appendVarchar(s.events.length === 0 ? '[]' : attributesToJson(s.events));
-        appender.appendUInteger(s.droppedEventsCount);
-        appender.appendVarchar(s.links.length === 0 ? '[]' : attributesToJson(s.links));
-        appender.appendUInteger(s.droppedLinksCount);
-        appender.appendVarchar(attributesToJson(s.resource));
         appender.appendVarchar(s.scopeName);
         appender.appendVarchar(s.scopeVersion);
-        appender.appendVarchar(attributesToJson(s.scopeAttributes));
+        const extra = spanExtra(s);
+        if (extra === null) appender.appendNull();
+        else appender.appendVarchar(attributesToJson(extra));
         appender.endRow();
         const op = `${s.serviceName}\0${s.name}\0${s.kind}`;
         if (!this.operations.has(op)) {
           this.operations.add(op);
-          newOperations.push([s.serviceName, s.name, s.kind]);
+          operationAppender.appendVarchar(s.serviceName);
+          operationAppender.appendVarchar(s.name);
+          operationAppender.appendUTinyInt(s.kind & 0xff);
+          operationAppender.endRow();
         }
       }
+      this.resources.appendPending(resourceAppender);
+      resourceAppender.flushSync();
+      operationAppender.flushSync();
       appender.flushSync();
     } finally {
       appender.closeSync();
-    }
-    if (newOperations.length > 0) {
-      const ops = await this.write.createAppender('span_operations');
-      for (const [service, name, kind] of newOperations) {
-        ops.appendVarchar(service);
-        ops.appendVarchar(name);
-        ops.appendUTinyInt(kind);
-        ops.endRow();
-      }
-      ops.flushSync();
-      ops.closeSync();
+      resourceAppender.closeSync();
+      operationAppender.closeSync();
     }
   }
 
@@ -133,7 +138,7 @@ export class DuckDbSpanStore implements SpanStore {
     const p = new SqlParams();
     const sql = `SELECT ${COLUMNS} FROM spans WHERE trace_key = ${p.bigint(traceKey(traceId))} AND trace_id = ${p.blob(traceId)} ORDER BY start_ns`;
     const result = await this.read.runAndReadAll(sql, p.values, p.types);
-    return result.getRows().map(rowToSpan);
+    return result.getRows().map((row) => rowToSpan(row, this.resources));
   }
 
   async findTraceIds(q: TraceQuery): Promise<Uint8Array[]> {
@@ -143,7 +148,7 @@ export class DuckDbSpanStore implements SpanStore {
     if (q.operation !== undefined) where.push(`name = ${p.text(q.operation)}`);
     if (q.minDurationNano !== undefined) where.push(`duration_ns >= ${p.bigint(q.minDurationNano)}`);
     if (q.maxDurationNano !== undefined) where.push(`duration_ns <= ${p.bigint(q.maxDurationNano)}`);
-    for (const [key, value] of Object.entries(q.tags)) where.push(tagCondition(key, value, p));
+    for (const [key, value] of Object.entries(q.tags)) where.push(tagCondition(key, value, p, this.resources));
     const sql = `SELECT trace_id, max(start_ns) AS latest FROM spans WHERE ${where.join(' AND ')}
       GROUP BY trace_id ORDER BY latest DESC LIMIT ${p.int(q.limit)}`;
     const result = await this.read.runAndReadAll(sql, p.values, p.types);
@@ -159,7 +164,7 @@ export class DuckDbSpanStore implements SpanStore {
     const rows = (await this.read.runAndReadAll(sql, p.values, p.types)).getRows();
     const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [Buffer.from(id).toString('hex'), []]));
     for (const row of rows) {
-      const span = rowToSpan(row);
+      const span = rowToSpan(row, this.resources);
       byTrace.get(Buffer.from(span.traceId).toString('hex'))?.push(span);
     }
     return [...byTrace.values()];
@@ -190,7 +195,7 @@ export class DuckDbSpanStore implements SpanStore {
 
   async deleteBefore(timeUnixNano: bigint): Promise<number> {
     const p = new SqlParams();
-    const result = await this.write.run(`DELETE FROM spans WHERE end_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
+    const result = await this.write.run(`DELETE FROM spans WHERE start_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
     return result.rowsChanged;
   }
 }
@@ -200,39 +205,55 @@ export class DuckDbSpanStore implements SpanStore {
  * `otel.status_code`, `otel.status_description`) map to columns; any other
  * key matches a span attribute or, failing that, a resource attribute.
  */
-function tagCondition(key: string, value: string, p: SqlParams): string {
+function tagCondition(key: string, value: string, p: SqlParams, resources: ResourceCatalog): string {
   if (key === 'error') return value === 'true' ? `status_code = ${StatusCode.ERROR}` : `status_code <> ${StatusCode.ERROR}`;
   if (key === 'span.kind') return `kind = ${p.int(KIND_TAG_VALUES[value] ?? -1)}`;
   if (key === 'otel.status_code') return `status_code = ${p.int(STATUS_TAG_VALUES[value] ?? -1)}`;
-  if (key === 'otel.status_description') return `status_message = ${p.text(value)}`;
-  const path = p.text(jsonKeyPath(key));
-  const v = p.text(value);
-  return `(json_extract_string(attributes, ${path}) = ${v} OR json_extract_string(resource, ${path}) = ${v})`;
+  if (key === 'otel.status_description') return `json_extract_string(extra, '$.statusMessage') = ${p.text(value)}`;
+  const byAttribute = `json_extract_string(attributes, ${p.text(jsonKeyPath(key))}) = ${p.text(value)}`;
+  const resourceIds = resources.idsWhere(key, value);
+  return resourceIds.length === 0 ? byAttribute : `(${byAttribute} OR resource_id IN (${resourceIds.map((id) => p.bigint(id)).join(', ')}))`;
 }
 
-function rowToSpan(r: DuckDBValue[]): SpanRecord {
+function spanExtra(s: SpanRecord): SpanExtra | null {
+  const extra: SpanExtra = {};
+  if (s.traceState !== '') extra.traceState = s.traceState;
+  if (s.statusMessage !== '') extra.statusMessage = s.statusMessage;
+  if (s.events.length > 0) extra.events = s.events;
+  if (s.links.length > 0) extra.links = s.links;
+  if (s.droppedAttributesCount > 0) extra.droppedAttributesCount = s.droppedAttributesCount;
+  if (s.droppedEventsCount > 0) extra.droppedEventsCount = s.droppedEventsCount;
+  if (s.droppedLinksCount > 0) extra.droppedLinksCount = s.droppedLinksCount;
+  if (Object.keys(s.scopeAttributes).length > 0) extra.scopeAttributes = s.scopeAttributes;
+  return Object.keys(extra).length > 0 ? extra : null;
+}
+
+function rowToSpan(r: DuckDBValue[], resources: ResourceCatalog): SpanRecord {
+  const extra = r[14] === null ? {} : attributesFromJson<SpanExtra>(r[14] as string);
+  const start = r[5] as bigint;
+  const resourceId = r[8] as bigint;
   return {
     traceId: (r[0] as DuckDBBlobValue).bytes,
     spanId: (r[1] as DuckDBBlobValue).bytes,
     parentSpanId: r[2] === null ? null : (r[2] as DuckDBBlobValue).bytes,
-    traceState: String(r[3] ?? ''),
-    flags: Number(r[4] ?? 0),
-    name: String(r[5]),
-    kind: Number(r[6]),
-    startTimeUnixNano: r[7] as bigint,
-    endTimeUnixNano: r[8] as bigint,
-    serviceName: String(r[9]),
-    statusCode: Number(r[10]),
-    statusMessage: String(r[11] ?? ''),
-    attributes: attributesFromJson(r[12] as string | null),
-    droppedAttributesCount: Number(r[13] ?? 0),
-    events: attributesFromJson<SpanEvent[]>((r[14] as string | null) ?? '[]'),
-    droppedEventsCount: Number(r[15] ?? 0),
-    links: attributesFromJson<SpanLink[]>((r[16] as string | null) ?? '[]'),
-    droppedLinksCount: Number(r[17] ?? 0),
-    resource: attributesFromJson(r[18] as string | null),
-    scopeName: String(r[19] ?? ''),
-    scopeVersion: String(r[20] ?? ''),
-    scopeAttributes: attributesFromJson(r[21] as string | null),
+    name: String(r[3]),
+    kind: Number(r[4]),
+    startTimeUnixNano: start,
+    endTimeUnixNano: start + (r[6] as bigint),
+    serviceName: String(r[7]),
+    resource: resources.get(resourceId)?.attributes ?? {},
+    statusCode: Number(r[9]),
+    flags: Number(r[10]),
+    attributes: attributesFromJson(r[11] as string),
+    scopeName: String(r[12]),
+    scopeVersion: String(r[13]),
+    traceState: extra.traceState ?? '',
+    statusMessage: extra.statusMessage ?? '',
+    events: extra.events ?? [],
+    links: extra.links ?? [],
+    droppedAttributesCount: Number(extra.droppedAttributesCount ?? 0),
+    droppedEventsCount: Number(extra.droppedEventsCount ?? 0),
+    droppedLinksCount: Number(extra.droppedLinksCount ?? 0),
+    scopeAttributes: extra.scopeAttributes ?? {},
   };
 }

@@ -6,6 +6,7 @@ import type { Stores } from '../types.ts';
 import { DuckDbLogStore } from './DuckDbLogStore.ts';
 import { DuckDbMetricStore } from './DuckDbMetricStore.ts';
 import { DuckDbSpanStore } from './DuckDbSpanStore.ts';
+import { ResourceCatalog } from './ResourceCatalog.ts';
 
 /**
  * Runs each read on a connection of its own (opening one costs ~20 µs), so
@@ -54,8 +55,9 @@ export async function openDuckDbStores(options: DuckDbOptions): Promise<Stores> 
     return c;
   };
   const reader = new PerQueryReader(instance);
-  const spans = await DuckDbSpanStore.create(await writer(), reader);
-  const logs = await DuckDbLogStore.create(await writer(), reader);
+  const resources = await ResourceCatalog.open(await writer());
+  const spans = await DuckDbSpanStore.create(await writer(), reader, resources);
+  const logs = await DuckDbLogStore.create(await writer(), reader, resources);
   const metrics = await DuckDbMetricStore.create(await writer(), reader);
   let closed = false;
   return {
