@@ -53,21 +53,32 @@ interface Template {
   bytes: Buffer;
   /** Byte offsets of each trace's id; every span or record of the trace carries it. */
   traceIdOffsets: number[][];
+  /** Byte offsets and values of the fixed64 timestamps, moved to the time of sending. */
+  times: Array<{ at: number; value: bigint }>;
+  createdNs: bigint;
 }
 
-function template(message: Uint8Array, traceIds: Buffer[]): Template {
+function offsetsOf(bytes: Buffer, needle: Buffer): number[] {
+  const offsets: number[] = [];
+  for (let at = bytes.indexOf(needle); at >= 0; at = bytes.indexOf(needle, at + 1)) offsets.push(at);
+  return offsets;
+}
+
+function template(message: Uint8Array, traceIds: Buffer[], timeValues: Set<bigint>, createdNs: bigint): Template {
   const bytes = Buffer.from(message);
-  const traceIdOffsets = traceIds.map((id) => {
-    const offsets: number[] = [];
-    for (let at = bytes.indexOf(id); at >= 0; at = bytes.indexOf(id, at + 1)) offsets.push(at);
-    return offsets;
-  });
-  return { bytes, traceIdOffsets };
+  const times: Template['times'] = [];
+  for (const value of timeValues) {
+    const le = Buffer.alloc(8);
+    le.writeBigUInt64LE(value);
+    for (const at of offsetsOf(bytes, le)) times.push({ at, value });
+  }
+  return { bytes, traceIdOffsets: traceIds.map((id) => offsetsOf(bytes, id)), times, createdNs };
 }
 
 function spanTemplate(): Template {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const traceIds: Buffer[] = [];
+  const times = new Set<bigint>();
   const resourceSpans = services.map((service) => ({ resource: { attributes: [kv('service.name', service), kv('host.name', 'bench-host'), kv('process.pid', 4242)] }, scopeSpans: [{ scope: { name: '@opentelemetry/instrumentation-http', version: '0.301.0' }, spans: [] as unknown[] }] }));
   for (let t = 0; t < BATCH / SPANS_PER_TRACE; t++) {
     const traceId = crypto.randomBytes(16);
@@ -75,7 +86,8 @@ function spanTemplate(): Template {
     let parent: Buffer | undefined;
     for (let s = 0; s < SPANS_PER_TRACE; s++) {
       const spanId = crypto.randomBytes(8);
-      const start = nowNs - BigInt((SPANS_PER_TRACE - s) * 1_000_000);
+      const start = nowNs - BigInt((SPANS_PER_TRACE - s) * 1_000_000) - BigInt(t * 1000);
+      times.add(start).add(start + 750_000n);
       resourceSpans[s % services.length]!.scopeSpans[0]!.spans.push({
         traceId, spanId, parentSpanId: parent, name: `GET /api/orders/:id`, kind: s === 0 ? 2 : 3,
         startTimeUnixNano: start.toString(), endTimeUnixNano: (start + 750_000n).toString(),
@@ -85,34 +97,39 @@ function spanTemplate(): Template {
       parent = spanId;
     }
   }
-  return template(otlpTypes.traceRequest.encode(otlpTypes.traceRequest.fromObject({ resourceSpans })).finish(), traceIds);
+  return template(otlpTypes.traceRequest.encode(otlpTypes.traceRequest.fromObject({ resourceSpans })).finish(), traceIds, times, nowNs);
 }
 
 function logTemplate(): Template {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const traceIds: Buffer[] = [];
+  const times = new Set<bigint>();
   const resourceLogs = services.map((service) => ({ resource: { attributes: [kv('service.name', service), kv('host.name', 'bench-host')] }, scopeLogs: [{ scope: { name: 'winston' }, logRecords: [] as unknown[] }] }));
   for (let t = 0; t < BATCH / LOGS_PER_TRACE; t++) {
     const traceId = crypto.randomBytes(16);
     traceIds.push(traceId);
     for (let l = 0; l < LOGS_PER_TRACE; l++) {
+      const time = nowNs + BigInt(t * 1000 + l);
+      times.add(time);
       resourceLogs[l % services.length]!.scopeLogs[0]!.logRecords.push({
-        timeUnixNano: (nowNs + BigInt(l)).toString(), severityNumber: l === 3 ? 17 : 9, severityText: l === 3 ? 'ERROR' : 'INFO',
+        timeUnixNano: time.toString(), severityNumber: l === 3 ? 17 : 9, severityText: l === 3 ? 'ERROR' : 'INFO',
         body: { stringValue: l === 3 ? `payment failed for order ${t}: card declined` : `order ${t} step ${l} done in ${l * 3} ms` },
         attributes: [kv('order.id', `o-${t}`), kv('attempt', l)], traceId, spanId: crypto.randomBytes(8),
       });
     }
   }
-  return template(otlpTypes.logsRequest.encode(otlpTypes.logsRequest.fromObject({ resourceLogs })).finish(), traceIds);
+  return template(otlpTypes.logsRequest.encode(otlpTypes.logsRequest.fromObject({ resourceLogs })).finish(), traceIds, times, nowNs);
 }
 
 const templates = { spans: Array.from({ length: 16 }, spanTemplate), logs: Array.from({ length: 16 }, logTemplate) };
 let nextTemplate = 0;
 
-/** A copy of a template with fresh trace ids; a few of them are kept for the lookups. */
+/** A copy of a template with fresh trace ids and times moved to now; a few ids are kept for the lookups. */
 function batch(kind: 'spans' | 'logs'): Buffer {
   const t = templates[kind][nextTemplate++ % 16]!;
   const bytes = Buffer.from(t.bytes);
+  const shift = BigInt(Date.now()) * 1_000_000n - t.createdNs;
+  for (const { at, value } of t.times) bytes.writeBigUInt64LE(value + shift, at);
   for (const offsets of t.traceIdOffsets) {
     const id = crypto.randomBytes(16);
     for (const at of offsets) id.copy(bytes, at);
@@ -154,6 +171,21 @@ async function drive(kind: 'spans' | 'logs', seconds: number, count = Infinity):
   return sent / ((performance.now() - started) / 1000);
 }
 
+/** Free-text log searches over the last hour: a common phrase (stops at the limit) and a term no record has (scans the whole hour). */
+async function textSearches(): Promise<{ common: number[]; absent: number[] }> {
+  const common: number[] = [];
+  const absent: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    for (const [q, out] of [['card declined', common], [`no-such-order-${i}`, absent]] as const) {
+      const t = performance.now();
+      const r = await fetch(`${collector.url}/api/logs?q=${encodeURIComponent(q)}&limit=100`);
+      await r.arrayBuffer();
+      out.push(performance.now() - t);
+    }
+  }
+  return { common, absent };
+}
+
 async function lookups(): Promise<{ trace: number[]; logs: number[] }> {
   const trace: number[] = [];
   const logs: number[] = [];
@@ -192,6 +224,8 @@ for (const size of SIZES) {
   console.log(`\nat ${fmt(stored.spans)} spans + ${fmt(stored.logs)} logs (${(fs.statSync(path.join(dataDir, 'mirador.duckdb')).size / 2 ** 20).toFixed(0)} MiB file):`);
   console.log(`trace by id (${trace.length} lookups): ${ms(trace)}`);
   console.log(`logs by trace id (${logs.length} lookups): ${ms(logs)}`);
+  const text = await textSearches();
+  console.log(`log text search, last hour, limit 100: common phrase ${ms(text.common)}; absent term (full scan of the hour) ${ms(text.absent)}`);
   console.log(`collector peak RSS so far: ${peakRssMiB().toFixed(0)} MiB`);
 }
 

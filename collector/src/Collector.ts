@@ -6,6 +6,7 @@ import { logsApiRouter } from './api/logsApi.ts';
 import { placeholderPage } from './api/placeholderPage.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { Ingest } from './pipeline/Ingest.ts';
+import { ByteBudget } from './receive/ByteBudget.ts';
 import { OtlpGrpcReceiver } from './receive/OtlpGrpcReceiver.ts';
 import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
@@ -55,7 +56,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
-  app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, metrics, log));
+  const budget = new ByteBudget(config.limits.maxInFlightBytes);
+  app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
   app.use(logsApiRouter(stores.logs, { maxLogLimit: config.query.maxLogLimit, now, log }));
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
@@ -80,7 +82,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   let grpc: OtlpGrpcReceiver | null = null;
   let grpcPort = -1;
   if (config.grpcPort >= 0) {
-    grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, metrics, log);
+    grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, budget, metrics, log);
     grpcPort = await grpc.listen(config.host, config.grpcPort);
   }
 

@@ -45,6 +45,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     retention: `${config.retentionMs / 3_600_000}h`,
     ...(config.configFile !== null && { config: config.configFile }),
   });
+  if (config.rules !== '') log.warn('--rules is accepted but alert rules are not evaluated yet (alerting is a later issue)', { rules: config.rules });
   const signal = await signalled;
   log.info('stopping: writing queued data', { signal });
   try {

@@ -14,7 +14,7 @@ export interface CollectorConfig {
   rules: string;
   retentionMs: number;
   storage: { memoryLimit: string };
-  limits: { maxBodyBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
+  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -69,6 +69,9 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   const n = (k: string) => Number(v.get(k));
   const logLevel = s('logLevel');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`logLevel: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (n('limits.maxInFlightBytes') < n('limits.maxBodyBytes')) {
+    throw new ConfigError(`limits.maxInFlightBytes (${n('limits.maxInFlightBytes')}) must be at least limits.maxBodyBytes (${n('limits.maxBodyBytes')}), or no request of the largest size could be read`);
+  }
   return {
     host: s('host'),
     port: n('port'),
@@ -79,6 +82,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     storage: { memoryLimit: s('storage.memoryLimit') },
     limits: {
       maxBodyBytes: n('limits.maxBodyBytes'),
+      maxInFlightBytes: n('limits.maxInFlightBytes'),
       maxAttributes: n('limits.maxAttributes'),
       maxAttributeValueBytes: n('limits.maxAttributeValueBytes'),
       maxAttributeDepth: n('limits.maxAttributeDepth'),

@@ -69,11 +69,6 @@ export class Ingest {
     }, options.batching, observer('metrics'));
   }
 
-  /** Items per signal waiting to be written. */
-  queueDepth(signal: Signal): number {
-    return this.writerFor(signal).depth;
-  }
-
   /** Maps and stores one decoded ExportTraceServiceRequest (protobuf or JSON). */
   async traces(request: unknown, transport: string): Promise<IngestResult> {
     const stats = new LimitStats();
@@ -110,10 +105,6 @@ export class Ingest {
 
   private window(): TimeWindow {
     return { minTimeUnixNano: BigInt(Math.max(0, this.options.now() - this.options.retentionMs)) * 1_000_000n };
-  }
-
-  private writerFor(signal: Signal): BatchWriter<unknown> {
-    return (signal === 'traces' ? this.spanWriter : signal === 'logs' ? this.logWriter : this.sampleWriter) as BatchWriter<unknown>;
   }
 
   private async store<T>(signal: Signal, transport: string, items: T[], rejected: number, reason: string, stats: LimitStats, writer: BatchWriter<T>): Promise<IngestResult> {

@@ -4,6 +4,7 @@ import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
+import type { ByteBudget } from './ByteBudget.ts';
 import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
 
 const identity = (b: Buffer) => b;
@@ -17,7 +18,7 @@ const identity = (b: Buffer) => b;
 export class OtlpGrpcReceiver {
   private readonly server: grpc.Server;
 
-  constructor(ingest: Ingest, maxMessageBytes: number, metrics: SelfMetrics, log: CollectorLog) {
+  constructor(ingest: Ingest, maxMessageBytes: number, budget: ByteBudget, metrics: SelfMetrics, log: CollectorLog) {
     this.server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
     for (const signal of OTLP_SIGNALS) {
       const definition: grpc.ServiceDefinition = {
@@ -33,7 +34,7 @@ export class OtlpGrpcReceiver {
       };
       this.server.addService(definition, {
         Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-          exportCall(signal, call.request, ingest, metrics).then(
+          exportCall(signal, call.request, ingest, budget).then(
             (response) => callback(null, response),
             (error: unknown) => {
               const status = statusFor(error);
@@ -70,7 +71,16 @@ export class OtlpGrpcReceiver {
   }
 }
 
-async function exportCall(signal: OtlpSignal, body: Buffer, ingest: Ingest, _metrics: SelfMetrics): Promise<Buffer> {
+async function exportCall(signal: OtlpSignal, body: Buffer, ingest: Ingest, budget: ByteBudget): Promise<Buffer> {
+  if (!budget.tryReserve(body.length)) throw new QueueFullError(`the collector holds ${budget.limit} bytes of requests already`);
+  try {
+    return await decodeAndIngest(signal, body, ingest);
+  } finally {
+    budget.release(body.length);
+  }
+}
+
+async function decodeAndIngest(signal: OtlpSignal, body: Buffer, ingest: Ingest): Promise<Buffer> {
   let decoded: unknown;
   try {
     decoded = signal.request.decode(body);

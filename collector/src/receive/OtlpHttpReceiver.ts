@@ -6,6 +6,7 @@ import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
+import type { ByteBudget } from './ByteBudget.ts';
 import { BodyError, readBody } from './readBody.ts';
 
 /** gRPC status codes used in google.rpc.Status error bodies. */
@@ -25,11 +26,11 @@ type Encoding = 'protobuf' | 'json';
  * for undecodable data, 413 over the body limit, 415 for other content types,
  * 503 with Retry-After while the write queue is full.
  */
-export function otlpHttpRouter(ingest: Ingest, maxBodyBytes: number, metrics: SelfMetrics, log: CollectorLog): Router {
+export function otlpHttpRouter(ingest: Ingest, maxBodyBytes: number, budget: ByteBudget, metrics: SelfMetrics, log: CollectorLog): Router {
   const router = express.Router();
   for (const signal of OTLP_SIGNALS) {
     router.post(signal.httpPath, (req, res) => {
-      handleExport(signal, req, res, ingest, maxBodyBytes, metrics).catch((error: unknown) => {
+      handleExport(signal, req, res, ingest, maxBodyBytes, budget, metrics).catch((error: unknown) => {
         log.error('OTLP/HTTP export failed unexpectedly', { signal: signal.signal, error });
         if (!res.headersSent) sendError(res, 'json', 500, GRPC_UNAVAILABLE, 'internal error');
       });
@@ -38,7 +39,7 @@ export function otlpHttpRouter(ingest: Ingest, maxBodyBytes: number, metrics: Se
   return router;
 }
 
-async function handleExport(signal: OtlpSignal, req: Request, res: Response, ingest: Ingest, maxBodyBytes: number, metrics: SelfMetrics): Promise<void> {
+async function handleExport(signal: OtlpSignal, req: Request, res: Response, ingest: Ingest, maxBodyBytes: number, budget: ByteBudget, metrics: SelfMetrics): Promise<void> {
   const refuse = (encoding: Encoding, status: number, code: number, message: string) => {
     metrics.refusedRequests.inc({ signal: signal.signal, status: String(status) });
     sendError(res, encoding, status, code, message);
@@ -52,13 +53,29 @@ async function handleExport(signal: OtlpSignal, req: Request, res: Response, ing
   }
   let body: Buffer;
   try {
-    body = await readBody(req, maxBodyBytes);
+    body = await readBody(req, maxBodyBytes, budget);
   } catch (error) {
     if (!(error instanceof BodyError)) throw error;
     if (error.status === 413) res.setHeader('Connection', 'close');
-    refuse(encoding, error.status, GRPC_INVALID_ARGUMENT, error.message);
+    if (error.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    refuse(encoding, error.status, error.status === 503 ? GRPC_UNAVAILABLE : GRPC_INVALID_ARGUMENT, error.message);
     return;
   }
+  try {
+    await decodeAndIngest(signal, encoding, body, res, ingest, refuse);
+  } finally {
+    budget.release(body.length);
+  }
+}
+
+async function decodeAndIngest(
+  signal: OtlpSignal,
+  encoding: Encoding,
+  body: Buffer,
+  res: Response,
+  ingest: Ingest,
+  refuse: (encoding: Encoding, status: number, code: number, message: string) => void,
+): Promise<void> {
   let decoded: unknown;
   try {
     decoded = encoding === 'protobuf' ? signal.request.decode(body) : JSON.parse(body.toString('utf8'));

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import zlib from 'node:zlib';
+import type { ByteBudget } from './ByteBudget.ts';
 
 /** Why a body could not be read, with the HTTP status to answer. */
 export class BodyError extends Error {
@@ -14,9 +15,11 @@ export class BodyError extends Error {
 /**
  * Reads a request body, inflating gzip or deflate, and stops as soon as the
  * decompressed size passes `limit`: a gzip bomb is cut off after `limit`
- * bytes, never inflated whole, so memory stays bounded.
+ * bytes, never inflated whole. Every byte read is taken from `budget`; on
+ * success the caller gives back `body.length` when done with the body, on
+ * failure readBody has given back what it took.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, budget: ByteBudget): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: NodeJS.ReadableStream;
   if (encoding === 'identity' || encoding === '') {
@@ -40,6 +43,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const fail = (error: BodyError) => {
       if (done) return;
       done = true;
+      budget.release(size);
       if (source !== req) (source as zlib.Gunzip).destroy();
       req.unpipe();
       req.resume(); // discard the rest without holding it
@@ -47,11 +51,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     source.on('data', (chunk: Buffer) => {
       if (done) return;
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit) {
         fail(new BodyError(413, `request body is over the limit of ${limit} bytes${source === req ? '' : ' after decompression'}`));
         return;
       }
+      if (!budget.tryReserve(chunk.length)) {
+        fail(new BodyError(503, `the collector holds ${budget.limit} bytes of request bodies already; retry later`));
+        return;
+      }
+      size += chunk.length;
       chunks.push(chunk);
     });
     source.on('error', (e: Error) => fail(new BodyError(400, `cannot decompress the ${encoding} body: ${e.message}`)));

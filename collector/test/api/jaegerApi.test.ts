@@ -97,3 +97,18 @@ describe('Jaeger query API', () => {
     expect(r.body.data).toEqual([{ parent: 'gateway', child: 'order', callCount: 6 }]);
   });
 });
+
+describe("Grafana's Jaeger data source", () => {
+  it('gets its search answered: tags from logfmt as JSON, lookback=custom with start and end in microseconds', async () => {
+    // The request Grafana's Jaeger data source sends for a search.
+    const qs = new URLSearchParams({ service: 'gateway', operation: 'GET /api/orders', tags: '{"error":"true"}', limit: '20', start: us(T0), end: us(T0 + 3_600_000), lookback: 'custom' });
+    const r = await search(qs.toString());
+    expect(r.status).toBe(200);
+    expect(ids(r)).toEqual([tid(4)]);
+  });
+
+  it('gets its connection test answered with services', async () => {
+    const r = await getJson<{ data: string[] }>(collector.url, '/api/services');
+    expect(r.body.data.length).toBeGreaterThan(0);
+  });
+});

@@ -21,7 +21,7 @@ describe('resolveConfig', () => {
   it('has the documented defaults', () => {
     const c = config([]);
     expect(c).toMatchObject({ host: '127.0.0.1', port: 4318, grpcPort: 4317, dataDir: './data', retentionMs: 7 * 86_400_000 });
-    expect(c.limits).toEqual({ maxBodyBytes: 16 * 1024 * 1024, maxAttributes: 128, maxAttributeValueBytes: 16 * 1024, maxAttributeDepth: 64 });
+    expect(c.limits).toEqual({ maxBodyBytes: 16 * 1024 * 1024, maxInFlightBytes: 64 * 1024 * 1024, maxAttributes: 128, maxAttributeValueBytes: 16 * 1024, maxAttributeDepth: 64 });
   });
 
   it('prefers a flag to the environment, and the environment to the file', () => {
@@ -48,6 +48,10 @@ describe('resolveConfig', () => {
     expect(() => config(argv)).toThrow(new ConfigError(message));
   });
 
+  it('refuses an in-flight budget smaller than one request body', () => {
+    expect(() => config(['--max-body-bytes', '100MiB'])).toThrow('limits.maxInFlightBytes (67108864) must be at least limits.maxBodyBytes (104857600)');
+  });
+
   it('names the environment variable when its value is bad', () => {
     expect(() => config([], { MIRADOR_MAX_BODY_BYTES: 'big' })).toThrow('MIRADOR_MAX_BODY_BYTES: expected a size such as 16MiB or 1048576, got "big"');
   });
@@ -56,7 +60,7 @@ describe('resolveConfig', () => {
     const bad = yamlFile('host: 127.0.0.1\nlimits:\n  maxAttributes: many\n');
     expect(() => config(['--config', bad])).toThrow(`${bad}:3: limits.maxAttributes: expected a positive integer, got "many"`);
     const unknown = yamlFile('limits:\n  maxBody: 1\n');
-    expect(() => config(['--config', unknown])).toThrow(`${unknown}:2: unknown option "limits.maxBody" (expected one of: maxBodyBytes, maxAttributes, maxAttributeValueBytes, maxAttributeDepth)`);
+    expect(() => config(['--config', unknown])).toThrow(`${unknown}:2: unknown option "limits.maxBody" (expected one of: maxBodyBytes, maxInFlightBytes, maxAttributes, maxAttributeValueBytes, maxAttributeDepth)`);
   });
 
   it('names a missing config file', () => {

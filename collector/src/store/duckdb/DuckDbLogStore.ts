@@ -1,7 +1,9 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
+import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
 import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
@@ -44,8 +46,10 @@ interface LogExtra {
 /** Log records in the embedded DuckDB database. */
 export class DuckDbLogStore implements LogStore {
   private readonly write: DuckDBConnection;
+  private readonly writes = new WriteQueue();
   private readonly read: SqlReader;
   private readonly resources: ResourceCatalog;
+  private readonly traceIndex = new TraceTimeIndex('log_traces');
   private nextId: bigint;
 
   private constructor(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog, nextId: bigint) {
@@ -59,14 +63,21 @@ export class DuckDbLogStore implements LogStore {
   static async create(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog): Promise<DuckDbLogStore> {
     await write.run(SCHEMA);
     const max = (await write.runAndReadAll('SELECT max(id) FROM logs')).getRows()[0]?.[0];
-    return new DuckDbLogStore(write, read, resources, typeof max === 'bigint' ? max + 1n : 1n);
+    const store = new DuckDbLogStore(write, read, resources, typeof max === 'bigint' ? max + 1n : 1n);
+    await write.run(store.traceIndex.schema());
+    return store;
   }
 
-  async appendLogs(records: readonly LogRecord[]): Promise<void> {
+  appendLogs(records: readonly LogRecord[]): Promise<void> {
+    return this.writes.run(() => this.appendLogsNow(records));
+  }
+
+  private async appendLogsNow(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
     // Every await comes first, so the resources registered below are flushed with the records.
     const appender = await this.write.createAppender('logs');
     const resourceAppender = await this.write.createAppender('resources');
+    const indexAppender = await this.write.createAppender(this.traceIndex.table);
     try {
       for (const r of records) {
         const resourceId = this.resources.idFor(r.serviceName, r.resource);
@@ -77,7 +88,9 @@ export class DuckDbLogStore implements LogStore {
           appender.appendNull();
           appender.appendNull();
         } else {
-          appender.appendBigInt(traceKey(r.traceId));
+          const key = traceKey(r.traceId);
+          this.traceIndex.note(key, r.timeUnixNano, r.timeUnixNano);
+          appender.appendBigInt(key);
           appender.appendBlob(r.traceId);
         }
         if (r.spanId === null) appender.appendNull();
@@ -102,18 +115,27 @@ export class DuckDbLogStore implements LogStore {
         appender.endRow();
       }
       this.resources.appendPending(resourceAppender);
+      this.traceIndex.appendPending(indexAppender);
       resourceAppender.flushSync();
       appender.flushSync();
+      // The index row goes last: a lookup never points at records not yet durable.
+      indexAppender.flushSync();
     } finally {
       appender.closeSync();
       resourceAppender.closeSync();
+      indexAppender.closeSync();
     }
   }
 
   async searchLogs(q: LogQuery): Promise<LogPage> {
     const p = new SqlParams();
     const where: string[] = [];
-    if (q.traceId !== undefined) where.push(`trace_key = ${p.bigint(traceKey(q.traceId))}`, `trace_id = ${p.blob(q.traceId)}`);
+    if (q.traceId !== undefined) {
+      const key = traceKey(q.traceId);
+      const range = await this.traceIndex.lookup(this.read, key);
+      if (range === null) return { records: [], next: null };
+      where.push(`time_ns BETWEEN ${p.bigint(range.minUnixNano)} AND ${p.bigint(range.maxUnixNano)}`, `trace_key = ${p.bigint(key)}`, `trace_id = ${p.blob(q.traceId)}`);
+    }
     if (q.spanId !== undefined) where.push(`span_id = ${p.blob(q.spanId)}`);
     if (q.service !== undefined) where.push(`service_name = ${p.text(q.service)}`);
     if (q.severityRanges !== undefined && q.severityRanges.length > 0) where.push(severityCondition(q.severityRanges, p));
@@ -134,9 +156,14 @@ export class DuckDbLogStore implements LogStore {
     return { records, next: rows.length > q.limit && last ? { timeUnixNano: last.timeUnixNano, id: last.id } : null };
   }
 
-  async deleteBefore(timeUnixNano: bigint): Promise<number> {
+  deleteBefore(timeUnixNano: bigint): Promise<number> {
+    return this.writes.run(() => this.deleteBeforeNow(timeUnixNano));
+  }
+
+  private async deleteBeforeNow(timeUnixNano: bigint): Promise<number> {
     const p = new SqlParams();
     const result = await this.write.run(`DELETE FROM logs WHERE time_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
+    await this.traceIndex.deleteBefore(this.write, timeUnixNano);
     return result.rowsChanged;
   }
 }

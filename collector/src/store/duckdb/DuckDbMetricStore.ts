@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { WriteQueue } from './WriteQueue.ts';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Labels, MetricMetadata, MetricSample, MetricType } from '../../model/metric.ts';
 import { STALE_NAN, isStaleNaN } from '../../model/metric.ts';
@@ -79,6 +80,7 @@ function matchersSql(matchers: readonly LabelMatcher[], params: SqlParams): stri
 /** Metric samples in the embedded DuckDB database: a series table, a sample table and metadata. */
 export class DuckDbMetricStore implements MetricStore {
   private readonly write: DuckDBConnection;
+  private readonly writes = new WriteQueue();
   private readonly read: SqlReader;
   /** Every stored series by its key, so a series row is written once. */
   private readonly series: Map<string, bigint>;
@@ -105,7 +107,11 @@ export class DuckDbMetricStore implements MetricStore {
     return new DuckDbMetricStore(write, read, series, metadata);
   }
 
-  async appendSamples(samples: readonly MetricSample[], metadata: readonly MetricMetadata[] = []): Promise<void> {
+  appendSamples(samples: readonly MetricSample[], metadata: readonly MetricMetadata[] = []): Promise<void> {
+    return this.writes.run(() => this.appendSamplesNow(samples, metadata));
+  }
+
+  private async appendSamplesNow(samples: readonly MetricSample[], metadata: readonly MetricMetadata[]): Promise<void> {
     if (samples.length === 0 && metadata.length === 0) return;
     const ids = new Array<bigint>(samples.length);
     const added = new Map<string, { id: bigint; name: string; labelsJson: string }>();
@@ -235,7 +241,11 @@ export class DuckDbMetricStore implements MetricStore {
     return rows.map(([metric, type, help, unit]) => ({ metric: metric as string, type: type as MetricType, help: help as string, unit: unit as string }));
   }
 
-  async deleteBefore(timeMs: number): Promise<number> {
+  deleteBefore(timeMs: number): Promise<number> {
+    return this.writes.run(() => this.deleteBeforeNow(timeMs));
+  }
+
+  private async deleteBeforeNow(timeMs: number): Promise<number> {
     const values: DuckDBValue[] = [BigInt(Math.floor(timeMs))];
     await this.write.run('BEGIN TRANSACTION');
     let deleted: number;

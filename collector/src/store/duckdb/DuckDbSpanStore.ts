@@ -1,14 +1,16 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type Attributes } from '../../model/attributes.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
+import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
 import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
 
-// trace_key (the first 8 bytes of the trace id) is what lookups compare: one
-// BIGINT column scans fast even when random ids defeat min/max pruning.
+// trace_key (the first 8 bytes of the trace id) is what lookups compare, after
+// the span_traces index (TraceTimeIndex) has narrowed them to a time range.
 // Resources are stored once in the resources table; what is rarely read and
 // mostly empty (trace state, status message, events, links, dropped counts,
 // scope attributes) shares one JSON column, NULL when all of it is empty, so a
@@ -65,8 +67,10 @@ const STATUS_TAG_VALUES: Record<string, number> = { UNSET: StatusCode.UNSET, OK:
 /** Spans in the embedded DuckDB database. */
 export class DuckDbSpanStore implements SpanStore {
   private readonly write: DuckDBConnection;
+  private readonly writes = new WriteQueue();
   private readonly read: SqlReader;
   private readonly resources: ResourceCatalog;
+  private readonly traceIndex = new TraceTimeIndex('span_traces');
   /** service \0 name \0 kind of every operation already recorded. */
   private readonly operations: Set<string>;
 
@@ -81,20 +85,29 @@ export class DuckDbSpanStore implements SpanStore {
   static async create(write: DuckDBConnection, read: SqlReader, resources: ResourceCatalog): Promise<DuckDbSpanStore> {
     await write.run(SCHEMA);
     const rows = (await write.runAndReadAll('SELECT service_name, name, kind FROM span_operations')).getRows();
-    return new DuckDbSpanStore(write, read, resources, new Set(rows.map((r) => `${String(r[0])}\0${String(r[1])}\0${String(r[2])}`)));
+    const store = new DuckDbSpanStore(write, read, resources, new Set(rows.map((r) => `${String(r[0])}\0${String(r[1])}\0${String(r[2])}`)));
+    await write.run(store.traceIndex.schema());
+    return store;
   }
 
-  async appendSpans(spans: readonly SpanRecord[]): Promise<void> {
+  appendSpans(spans: readonly SpanRecord[]): Promise<void> {
+    return this.writes.run(() => this.appendSpansNow(spans));
+  }
+
+  private async appendSpansNow(spans: readonly SpanRecord[]): Promise<void> {
     if (spans.length === 0) return;
     // Every await comes first: from here to flushSync nothing else runs, so
     // resources registered for these spans are written with them.
     const appender = await this.write.createAppender('spans');
     const resourceAppender = await this.write.createAppender('resources');
     const operationAppender = await this.write.createAppender('span_operations');
+    const indexAppender = await this.write.createAppender(this.traceIndex.table);
     try {
       for (const s of spans) {
         const resourceId = this.resources.idFor(s.serviceName, s.resource);
-        appender.appendBigInt(traceKey(s.traceId));
+        const key = traceKey(s.traceId);
+        this.traceIndex.note(key, s.startTimeUnixNano, s.startTimeUnixNano);
+        appender.appendBigInt(key);
         appender.appendBlob(s.traceId);
         appender.appendBlob(s.spanId);
         if (s.parentSpanId === null) appender.appendNull();
@@ -124,19 +137,28 @@ export class DuckDbSpanStore implements SpanStore {
         }
       }
       this.resources.appendPending(resourceAppender);
+      this.traceIndex.appendPending(indexAppender);
       resourceAppender.flushSync();
       operationAppender.flushSync();
       appender.flushSync();
+      // The index row goes last: a lookup never points at spans not yet durable.
+      indexAppender.flushSync();
     } finally {
       appender.closeSync();
       resourceAppender.closeSync();
       operationAppender.closeSync();
+      indexAppender.closeSync();
     }
   }
 
   async getTrace(traceId: Uint8Array): Promise<SpanRecord[]> {
+    const key = traceKey(traceId);
+    const range = await this.traceIndex.lookup(this.read, key);
+    if (range === null) return [];
     const p = new SqlParams();
-    const sql = `SELECT ${COLUMNS} FROM spans WHERE trace_key = ${p.bigint(traceKey(traceId))} AND trace_id = ${p.blob(traceId)} ORDER BY start_ns`;
+    const sql = `SELECT ${COLUMNS} FROM spans
+      WHERE start_ns BETWEEN ${p.bigint(range.minUnixNano)} AND ${p.bigint(range.maxUnixNano)} AND trace_key = ${p.bigint(key)} AND trace_id = ${p.blob(traceId)}
+      ORDER BY start_ns`;
     const result = await this.read.runAndReadAll(sql, p.values, p.types);
     return result.getRows().map((row) => rowToSpan(row, this.resources));
   }
@@ -157,10 +179,16 @@ export class DuckDbSpanStore implements SpanStore {
 
   async getTraces(traceIds: readonly Uint8Array[]): Promise<SpanRecord[][]> {
     if (traceIds.length === 0) return [];
+    const ranges = (await Promise.all(traceIds.map((id) => this.traceIndex.lookup(this.read, traceKey(id))))).filter((r) => r !== null);
+    if (ranges.length === 0) return traceIds.map(() => []);
     const p = new SqlParams();
+    const min = ranges.reduce((m, r) => (r.minUnixNano < m ? r.minUnixNano : m), ranges[0]!.minUnixNano);
+    const max = ranges.reduce((m, r) => (r.maxUnixNano > m ? r.maxUnixNano : m), ranges[0]!.maxUnixNano);
     const keys = traceIds.map((id) => p.bigint(traceKey(id))).join(', ');
     const ids = traceIds.map((id) => p.blob(id)).join(', ');
-    const sql = `SELECT ${COLUMNS} FROM spans WHERE trace_key IN (${keys}) AND trace_id IN (${ids}) ORDER BY start_ns`;
+    const sql = `SELECT ${COLUMNS} FROM spans
+      WHERE start_ns BETWEEN ${p.bigint(min)} AND ${p.bigint(max)} AND trace_key IN (${keys}) AND trace_id IN (${ids})
+      ORDER BY start_ns`;
     const rows = (await this.read.runAndReadAll(sql, p.values, p.types)).getRows();
     const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [Buffer.from(id).toString('hex'), []]));
     for (const row of rows) {
@@ -193,9 +221,14 @@ export class DuckDbSpanStore implements SpanStore {
     return rows.map((r) => ({ parent: String(r[0]), child: String(r[1]), callCount: Number(r[2]) }));
   }
 
-  async deleteBefore(timeUnixNano: bigint): Promise<number> {
+  deleteBefore(timeUnixNano: bigint): Promise<number> {
+    return this.writes.run(() => this.deleteBeforeNow(timeUnixNano));
+  }
+
+  private async deleteBeforeNow(timeUnixNano: bigint): Promise<number> {
     const p = new SqlParams();
     const result = await this.write.run(`DELETE FROM spans WHERE start_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
+    await this.traceIndex.deleteBefore(this.write, timeUnixNano);
     return result.rowsChanged;
   }
 }

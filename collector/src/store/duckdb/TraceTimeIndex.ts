@@ -1,0 +1,70 @@
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { SqlParams, type SqlReader } from './sqlParams.ts';
+
+/** The time range in which a trace's rows lie, or null when it has none. */
+export interface TraceTimeRange {
+  minUnixNano: bigint;
+  maxUnixNano: bigint;
+}
+
+/**
+ * Finds one trace's rows among millions without indexing every row. Rows are
+ * appended roughly in time order, so DuckDB's min/max zone maps on the time
+ * column prune well, but random trace ids defeat them. This side table keeps,
+ * per trace and per written batch, the trace's key and the time range of its
+ * rows, under an ART index: a lookup is an index probe here, then a scan of
+ * the few row groups of the main table that overlap the range. It costs one
+ * indexed row per trace per batch instead of one per span or log record.
+ */
+export class TraceTimeIndex {
+  readonly table: string;
+  private readonly pending = new Map<bigint, [bigint, bigint]>();
+
+  constructor(table: string) {
+    this.table = table;
+  }
+
+  /** SQL creating the table and its index. */
+  schema(): string {
+    return `CREATE TABLE IF NOT EXISTS ${this.table} (trace_key BIGINT NOT NULL, min_time_ns BIGINT NOT NULL, max_time_ns BIGINT NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${this.table}_trace_key ON ${this.table} (trace_key);`;
+  }
+
+  /** Notes a row of the trace at [min, max] for the batch being written. */
+  note(traceKey: bigint, minUnixNano: bigint, maxUnixNano: bigint): void {
+    const range = this.pending.get(traceKey);
+    if (range === undefined) {
+      this.pending.set(traceKey, [minUnixNano, maxUnixNano]);
+    } else {
+      if (minUnixNano < range[0]) range[0] = minUnixNano;
+      if (maxUnixNano > range[1]) range[1] = maxUnixNano;
+    }
+  }
+
+  /** Appends the ranges noted since the last call (synchronously, before the batch's flush). */
+  appendPending(appender: DuckDBAppender): void {
+    for (const [key, [min, max]] of this.pending) {
+      appender.appendBigInt(key);
+      appender.appendBigInt(min);
+      appender.appendBigInt(max);
+      appender.endRow();
+    }
+    this.pending.clear();
+  }
+
+  /** The time range of a trace's rows, by an index probe. */
+  async lookup(read: SqlReader, traceKey: bigint): Promise<TraceTimeRange | null> {
+    const p = new SqlParams();
+    // A single equality filter is what lets DuckDB choose the index scan.
+    const sql = `SELECT min(min_time_ns), max(max_time_ns) FROM ${this.table} WHERE trace_key = ${p.bigint(traceKey)}`;
+    const row = (await read.runAndReadAll(sql, p.values, p.types)).getRows()[0];
+    if (row === undefined || row[0] === null) return null;
+    return { minUnixNano: row[0] as bigint, maxUnixNano: row[1] as bigint };
+  }
+
+  /** Deletes ranges that ended before the time. */
+  async deleteBefore(write: DuckDBConnection, timeUnixNano: bigint): Promise<void> {
+    const p = new SqlParams();
+    await write.run(`DELETE FROM ${this.table} WHERE max_time_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
+  }
+}
