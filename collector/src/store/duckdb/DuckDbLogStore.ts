@@ -2,7 +2,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog } from './ResourceCatalog.ts';
+import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
+import { closeAll } from './closeAll.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
@@ -74,10 +75,13 @@ export class DuckDbLogStore implements LogStore {
 
   private async appendLogsNow(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // Every await comes first, so the resources registered below are flushed with the records.
+    // One transaction per batch (see DuckDbSpanStore.appendSpans).
+    await this.write.run('BEGIN TRANSACTION');
     const appender = await this.write.createAppender('logs');
     const resourceAppender = await this.write.createAppender('resources');
     const indexAppender = await this.write.createAppender(this.traceIndex.table);
+    const firstId = this.nextId;
+    let newResources: ResourceEntry[] = [];
     try {
       for (const r of records) {
         const resourceId = this.resources.idFor(r.serviceName, r.resource);
@@ -114,16 +118,19 @@ export class DuckDbLogStore implements LogStore {
         else appender.appendVarchar(attributesToJson(extra));
         appender.endRow();
       }
-      this.resources.appendPending(resourceAppender);
+      newResources = this.resources.appendPending(resourceAppender);
       this.traceIndex.appendPending(indexAppender);
       resourceAppender.flushSync();
       appender.flushSync();
-      // The index row goes last: a lookup never points at records not yet durable.
       indexAppender.flushSync();
-    } finally {
-      appender.closeSync();
-      resourceAppender.closeSync();
-      indexAppender.closeSync();
+      closeAll(appender, resourceAppender, indexAppender);
+      await this.write.run('COMMIT');
+    } catch (error) {
+      closeAll(appender, resourceAppender, indexAppender);
+      await this.write.run('ROLLBACK').catch(() => undefined);
+      this.resources.restorePending(newResources);
+      this.nextId = firstId;
+      throw error;
     }
   }
 

@@ -1,8 +1,9 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { closeAll } from './closeAll.ts';
 import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog } from './ResourceCatalog.ts';
+import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
@@ -96,12 +97,18 @@ export class DuckDbSpanStore implements SpanStore {
 
   private async appendSpansNow(spans: readonly SpanRecord[]): Promise<void> {
     if (spans.length === 0) return;
-    // Every await comes first: from here to flushSync nothing else runs, so
-    // resources registered for these spans are written with them.
+    // One transaction per batch: one commit (one WAL sync, run off the main
+    // thread by the async COMMIT) for the spans and their resource, operation
+    // and index rows together. Every await but the last comes first: from
+    // BEGIN to the flushes nothing else runs, so resources registered for
+    // these spans are written with them.
+    await this.write.run('BEGIN TRANSACTION');
     const appender = await this.write.createAppender('spans');
     const resourceAppender = await this.write.createAppender('resources');
     const operationAppender = await this.write.createAppender('span_operations');
     const indexAppender = await this.write.createAppender(this.traceIndex.table);
+    const newOperations: string[] = [];
+    let newResources: ResourceEntry[] = [];
     try {
       for (const s of spans) {
         const resourceId = this.resources.idFor(s.serviceName, s.resource);
@@ -130,24 +137,28 @@ export class DuckDbSpanStore implements SpanStore {
         const op = `${s.serviceName}\0${s.name}\0${s.kind}`;
         if (!this.operations.has(op)) {
           this.operations.add(op);
+          newOperations.push(op);
           operationAppender.appendVarchar(s.serviceName);
           operationAppender.appendVarchar(s.name);
           operationAppender.appendUTinyInt(s.kind & 0xff);
           operationAppender.endRow();
         }
       }
-      this.resources.appendPending(resourceAppender);
+      newResources = this.resources.appendPending(resourceAppender);
       this.traceIndex.appendPending(indexAppender);
       resourceAppender.flushSync();
       operationAppender.flushSync();
       appender.flushSync();
-      // The index row goes last: a lookup never points at spans not yet durable.
       indexAppender.flushSync();
-    } finally {
-      appender.closeSync();
-      resourceAppender.closeSync();
-      operationAppender.closeSync();
-      indexAppender.closeSync();
+      closeAll(appender, resourceAppender, operationAppender, indexAppender);
+      await this.write.run('COMMIT');
+    } catch (error) {
+      closeAll(appender, resourceAppender, operationAppender, indexAppender);
+      await this.write.run('ROLLBACK').catch(() => undefined);
+      // What this batch registered must be written by a later one.
+      this.resources.restorePending(newResources);
+      for (const op of newOperations) this.operations.delete(op);
+      throw error;
     }
   }
 

@@ -61,7 +61,7 @@ export class ResourceCatalog {
    * between registering and flushing the rows that refer to them, so no row
    * is ever durable before its resource.
    */
-  appendPending(appender: DuckDBAppender): number {
+  appendPending(appender: DuckDBAppender): ResourceEntry[] {
     const pending = this.pending;
     this.pending = [];
     for (const r of pending) {
@@ -70,7 +70,12 @@ export class ResourceCatalog {
       appender.appendVarchar(attributesToJson(r.attributes));
       appender.endRow();
     }
-    return pending.length;
+    return pending;
+  }
+
+  /** Puts back resources whose write was rolled back, so the next append writes them. */
+  restorePending(entries: readonly ResourceEntry[]): void {
+    this.pending.push(...entries);
   }
 
   /** True when resources wait to be written. */
