@@ -2,8 +2,8 @@ import type { LogRecord } from '../model/log.ts';
 import { readAnyValue, readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
 import type { MappedItems, TimeWindow } from './mapTraces.ts';
-import { readResource, readScope } from './resourceScope.ts';
-import { readId, readInt, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
+import { forEachItem } from './resourceScope.ts';
+import { readId, readInt, readMessage, readString, readUint64 } from './wire.ts';
 
 type Msg = Record<string, unknown>;
 
@@ -17,49 +17,24 @@ export function mapLogsRequest(request: unknown, limits: ItemLimits, stats: Limi
   const items: LogRecord[] = [];
   let rejected = 0;
   let rejectReason = '';
-  const resourceLogs = readList<Msg>(readMessage<Msg>(request, 'request')?.resourceLogs, 'resourceLogs');
-  for (let r = 0; r < resourceLogs.length; r++) {
-    const rl = resourceLogs[r]!;
-    let resource;
-    try {
-      resource = readResource(rl.resource, limits, stats);
-    } catch (e) {
-      rethrowAt(e, `resourceLogs[${r}]`);
+  forEachItem(request, LOGS, limits, stats, (item, resource, scope) => {
+    const record = readLogRecord(item, limits, stats, receivedAtUnixNano);
+    if (record.timeUnixNano < window.minTimeUnixNano) {
+      rejected++;
+      rejectReason ||= 'log record is older than the retention window';
+      return;
     }
-    const scopeLogs = readList<Msg>(rl.scopeLogs, `resourceLogs[${r}].scopeLogs`);
-    for (let s = 0; s < scopeLogs.length; s++) {
-      const sl = scopeLogs[s]!;
-      const path = `resourceLogs[${r}].scopeLogs[${s}]`;
-      let scope;
-      try {
-        scope = readScope(sl.scope, limits, stats);
-      } catch (e) {
-        rethrowAt(e, path);
-      }
-      const records = readList<Msg>(sl.logRecords, `${path}.logRecords`);
-      for (let i = 0; i < records.length; i++) {
-        let record: LogRecord;
-        try {
-          record = readLogRecord(records[i]!, limits, stats, receivedAtUnixNano);
-        } catch (e) {
-          rethrowAt(e, `${path}.logRecords[${i}]`);
-        }
-        if (record.timeUnixNano < window.minTimeUnixNano) {
-          rejected++;
-          rejectReason ||= 'log record is older than the retention window';
-          continue;
-        }
-        record.serviceName = resource.serviceName;
-        record.resource = resource.resource;
-        record.scopeName = scope.scopeName;
-        record.scopeVersion = scope.scopeVersion;
-        record.scopeAttributes = scope.scopeAttributes;
-        items.push(record);
-      }
-    }
-  }
+    record.serviceName = resource.serviceName;
+    record.resource = resource.resource;
+    record.scopeName = scope.scopeName;
+    record.scopeVersion = scope.scopeVersion;
+    record.scopeAttributes = scope.scopeAttributes;
+    items.push(record);
+  });
   return { items, rejected, rejectReason };
 }
+
+const LOGS = { resources: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecords' };
 
 function readLogRecord(m: Msg, limits: ItemLimits, stats: LimitStats, receivedAtUnixNano: bigint): LogRecord {
   const { attributes, dropped } = readAttributes(m.attributes, limits, stats);

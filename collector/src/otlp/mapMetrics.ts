@@ -13,7 +13,7 @@ import { hasField, readExplicitBuckets, readExponentialBuckets } from './histogr
 import type { ItemLimits, LimitStats } from './limits.ts';
 import type { TimeWindow } from './mapTraces.ts';
 import { addAttributeLabels, familyName, formatFloat, labelValue, type FamilyName } from './prometheusNames.ts';
-import { readResource, readScope, type ResourceInfo } from './resourceScope.ts';
+import { forEachItem, type ResourceInfo, type ScopeInfo } from './resourceScope.ts';
 import { OtlpDecodeError, readDouble, readEnum, readInt, readInt64, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
 
 export { DeltaState };
@@ -41,6 +41,7 @@ const CUMULATIVE = 2;
 const NO_RECORDED_VALUE = 1;
 const RESOURCE_IDENTITY: ReadonlySet<string> = new Set(['service.name', 'service.namespace', 'service.instance.id']);
 const TARGET_INFO = 'target_info';
+const METRICS = { resources: 'resourceMetrics', scopes: 'scopeMetrics', items: 'metrics' };
 
 /** What every data point of one metric shares while it is converted. */
 interface MetricContext {
@@ -70,41 +71,28 @@ interface PointHead {
  */
 export function mapMetricsRequest(request: unknown, limits: ItemLimits, stats: LimitStats, state: DeltaState, window: TimeWindow): MappedMetrics {
   const out = new MappingOutput(state, window, limits, stats);
-  const resourceMetrics = readList<Msg>(readMessage<Msg>(request, 'request')?.resourceMetrics, 'resourceMetrics');
-  for (let r = 0; r < resourceMetrics.length; r++) {
-    const rm = resourceMetrics[r]!;
-    let resource: ResourceInfo;
-    try {
-      resource = readResource(rm.resource, limits, stats);
-    } catch (e) {
-      rethrowAt(e, `resourceMetrics[${r}]`);
-    }
-    const identity = resourceIdentity(resource);
-    out.latestMs = -Infinity;
-    const scopeMetrics = readList<Msg>(rm.scopeMetrics, `resourceMetrics[${r}].scopeMetrics`);
-    for (let s = 0; s < scopeMetrics.length; s++) {
-      const sm = scopeMetrics[s]!;
-      const path = `resourceMetrics[${r}].scopeMetrics[${s}]`;
-      let base: Labels;
-      try {
-        const scope = readScope(sm.scope, limits, stats);
-        base = { ...identity };
+  // Labels shared by the metrics of one scope, built once per scope.
+  let lastScope: ScopeInfo | null = null;
+  let base: Labels = {};
+  forEachItem(
+    request,
+    METRICS,
+    limits,
+    stats,
+    (metric, resource, scope) => {
+      if (scope !== lastScope) {
+        lastScope = scope;
+        base = resourceIdentity(resource);
         if (scope.scopeName !== '') base.otel_scope_name = scope.scopeName;
         if (scope.scopeVersion !== '') base.otel_scope_version = scope.scopeVersion;
-      } catch (e) {
-        rethrowAt(e, path);
       }
-      const metrics = readList<Msg>(sm.metrics, `${path}.metrics`);
-      for (let m = 0; m < metrics.length; m++) {
-        try {
-          mapMetric(metrics[m]!, base, out);
-        } catch (e) {
-          rethrowAt(e, `${path}.metrics[${m}]`);
-        }
-      }
-    }
-    if (out.latestMs !== -Infinity) out.targetInfo(resource, identity);
-  }
+      mapMetric(metric, base, out);
+    },
+    (resource) => {
+      if (out.latestMs !== -Infinity) out.targetInfo(resource, resourceIdentity(resource));
+      out.latestMs = -Infinity;
+    },
+  );
   return { items: out.items, metadata: [...out.metadata.values()], rejected: out.rejected, rejectReason: out.rejectReason };
 }
 

@@ -2,7 +2,7 @@ import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } 
 import { idToHex } from '../model/ids.ts';
 import { readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
-import { readResource, readScope } from './resourceScope.ts';
+import { forEachItem } from './resourceScope.ts';
 import { readEnum, readId, readInt, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
 
 /** Items accepted from one export request, and those refused with the reason (OTLP partial success). */
@@ -41,50 +41,25 @@ export function mapTraceRequest(request: unknown, limits: ItemLimits, stats: Lim
   const items: SpanRecord[] = [];
   let rejected = 0;
   let rejectReason = '';
-  const resourceSpans = readList<Msg>(readMessage<Msg>(request, 'request')?.resourceSpans, 'resourceSpans');
-  for (let r = 0; r < resourceSpans.length; r++) {
-    const rs = resourceSpans[r]!;
-    let resource;
-    try {
-      resource = readResource(rs.resource, limits, stats);
-    } catch (e) {
-      rethrowAt(e, `resourceSpans[${r}]`);
+  forEachItem(request, SPANS, limits, stats, (item, resource, scope) => {
+    const span = readSpan(item, limits, stats);
+    span.serviceName = resource.serviceName;
+    span.resource = resource.resource;
+    span.scopeName = scope.scopeName;
+    span.scopeVersion = scope.scopeVersion;
+    span.scopeAttributes = scope.scopeAttributes;
+    const reason = rejectSpan(span, window);
+    if (reason === null) {
+      items.push(span);
+    } else {
+      rejected++;
+      rejectReason ||= `${reason} (first: span ${idToHex(span.spanId)} of trace ${idToHex(span.traceId)})`;
     }
-    const scopeSpans = readList<Msg>(rs.scopeSpans, `resourceSpans[${r}].scopeSpans`);
-    for (let s = 0; s < scopeSpans.length; s++) {
-      const ss = scopeSpans[s]!;
-      const path = `resourceSpans[${r}].scopeSpans[${s}]`;
-      let scope;
-      try {
-        scope = readScope(ss.scope, limits, stats);
-      } catch (e) {
-        rethrowAt(e, path);
-      }
-      const spans = readList<Msg>(ss.spans, `${path}.spans`);
-      for (let i = 0; i < spans.length; i++) {
-        let span: SpanRecord;
-        try {
-          span = readSpan(spans[i]!, limits, stats);
-        } catch (e) {
-          rethrowAt(e, `${path}.spans[${i}]`);
-        }
-        span.serviceName = resource.serviceName;
-        span.resource = resource.resource;
-        span.scopeName = scope.scopeName;
-        span.scopeVersion = scope.scopeVersion;
-        span.scopeAttributes = scope.scopeAttributes;
-        const reason = rejectSpan(span, window);
-        if (reason === null) {
-          items.push(span);
-        } else {
-          rejected++;
-          rejectReason ||= `${reason} (first: span ${idToHex(span.spanId)} of trace ${idToHex(span.traceId)})`;
-        }
-      }
-    }
-  }
+  });
   return { items, rejected, rejectReason };
 }
+
+const SPANS = { resources: 'resourceSpans', scopes: 'scopeSpans', items: 'spans' };
 
 function rejectSpan(span: SpanRecord, window: TimeWindow): string | null {
   if (span.startTimeUnixNano === 0n) return 'startTimeUnixNano is required';

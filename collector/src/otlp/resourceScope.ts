@@ -1,7 +1,7 @@
 import type { Attributes } from '../model/attributes.ts';
 import { readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
-import { readMessage, readString } from './wire.ts';
+import { readList, readMessage, readString, rethrowAt } from './wire.ts';
 
 /** The resource and scope every item of one ScopeSpans/ScopeLogs/ScopeMetrics shares. */
 export interface ResourceInfo {
@@ -36,4 +36,61 @@ export function readScope(value: unknown, limits: ItemLimits, stats: LimitStats)
     scopeVersion: readString(msg.version, 'version'),
     scopeAttributes: readAttributes(msg.attributes, limits, stats).attributes,
   };
+}
+
+/** Field names of one signal's resource → scope → item nesting. */
+export interface OtlpNesting {
+  /** `resourceSpans`, `resourceLogs`, `resourceMetrics`. */
+  resources: string;
+  /** `scopeSpans`, `scopeLogs`, `scopeMetrics`. */
+  scopes: string;
+  /** `spans`, `logRecords`, `metrics`. */
+  items: string;
+}
+
+type Msg = Record<string, unknown>;
+
+/**
+ * Walks an export request's resources, scopes and items, reading each
+ * resource and scope once. A decode error thrown anywhere is re-thrown with
+ * the path of the item it is in (`resourceSpans[0].scopeSpans[1].spans[2].traceId: ...`).
+ * `endResource` runs after the last item of each resource.
+ */
+export function forEachItem(
+  request: unknown,
+  nesting: OtlpNesting,
+  limits: ItemLimits,
+  stats: LimitStats,
+  visit: (item: Msg, resource: ResourceInfo, scope: ScopeInfo) => void,
+  endResource?: (resource: ResourceInfo) => void,
+): void {
+  const resources = readList<Msg>(readMessage<Msg>(request, 'request')?.[nesting.resources], nesting.resources);
+  for (let r = 0; r < resources.length; r++) {
+    const rPath = `${nesting.resources}[${r}]`;
+    let resource: ResourceInfo;
+    try {
+      resource = readResource(resources[r]!.resource, limits, stats);
+    } catch (e) {
+      rethrowAt(e, rPath);
+    }
+    const scopes = readList<Msg>(resources[r]![nesting.scopes], `${rPath}.${nesting.scopes}`);
+    for (let s = 0; s < scopes.length; s++) {
+      const sPath = `${rPath}.${nesting.scopes}[${s}]`;
+      let scope: ScopeInfo;
+      try {
+        scope = readScope(scopes[s]!.scope, limits, stats);
+      } catch (e) {
+        rethrowAt(e, sPath);
+      }
+      const items = readList<Msg>(scopes[s]![nesting.items], `${sPath}.${nesting.items}`);
+      for (let i = 0; i < items.length; i++) {
+        try {
+          visit(items[i]!, resource, scope);
+        } catch (e) {
+          rethrowAt(e, `${sPath}.${nesting.items}[${i}]`);
+        }
+      }
+    }
+    endResource?.(resource);
+  }
 }
