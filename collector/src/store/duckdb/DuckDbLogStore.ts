@@ -75,12 +75,10 @@ export class DuckDbLogStore implements LogStore {
 
   private async appendLogsNow(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // One transaction per batch (see DuckDbSpanStore.appendSpans).
-    await this.write.run('BEGIN TRANSACTION');
+    // Flush order and commits as in DuckDbSpanStore.appendSpans.
     const appender = await this.write.createAppender('logs');
     const resourceAppender = await this.write.createAppender('resources');
     const indexAppender = await this.write.createAppender(this.traceIndex.table);
-    const firstId = this.nextId;
     let newResources: ResourceEntry[] = [];
     try {
       for (const r of records) {
@@ -121,15 +119,12 @@ export class DuckDbLogStore implements LogStore {
       newResources = this.resources.appendPending(resourceAppender);
       this.traceIndex.appendPending(indexAppender);
       resourceAppender.flushSync();
-      appender.flushSync();
       indexAppender.flushSync();
+      appender.flushSync();
       closeAll(appender, resourceAppender, indexAppender);
-      await this.write.run('COMMIT');
     } catch (error) {
       closeAll(appender, resourceAppender, indexAppender);
-      await this.write.run('ROLLBACK').catch(() => undefined);
       this.resources.restorePending(newResources);
-      this.nextId = firstId;
       throw error;
     }
   }
