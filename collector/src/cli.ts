@@ -25,9 +25,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const log = createLog(config.logLevel);
   // Listen for signals before starting, so one that arrives during start-up
   // (or right after the "started" line) still stops the collector cleanly.
+  // Ctrl-C in a terminal signals the whole process group, so a launcher such
+  // as `npm start` may pass on a second SIGINT: later signals are absorbed
+  // rather than killing the collector halfway through writing its queue.
   const signalled = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
   });
   let collector;
   try {

@@ -116,3 +116,13 @@ describe('mirador-collector', () => {
     expect(p.output()).toContain('collector stopped');
   });
 });
+
+describe('mirador-collector stopped from a terminal', () => {
+  it('absorbs a second SIGINT (Ctrl-C reaches the launcher and the collector) and still stops cleanly', async () => {
+    const p = await start(['--data-dir', tempDataDir()]);
+    p.child.kill('SIGINT');
+    p.child.kill('SIGINT');
+    expect(await exited(p.child)).toBe(0);
+    expect(p.output()).toContain('collector stopped');
+  });
+});
