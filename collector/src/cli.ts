@@ -26,11 +26,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   // Listen for signals before starting, so one that arrives during start-up
   // (or right after the "started" line) still stops the collector cleanly.
   // Ctrl-C in a terminal signals the whole process group, so a launcher such
-  // as `npm start` may pass on a second SIGINT: later signals are absorbed
+  // as `npm start` may pass on a second SIGINT: a second signal is absorbed
   // rather than killing the collector halfway through writing its queue.
+  let signals = 0;
   const signalled = new Promise<string>((resolve) => {
-    process.on('SIGINT', () => resolve('SIGINT'));
-    process.on('SIGTERM', () => resolve('SIGTERM'));
+    const onSignal = (name: string) => {
+      signals++;
+      // A third signal means the operator will not wait for the queue to be written.
+      if (signals >= 3) {
+        log.warn('stopping at once, without writing queued data', { signal: name });
+        process.exit(130);
+      }
+      resolve(name);
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
   let collector;
   try {

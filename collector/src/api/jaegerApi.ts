@@ -58,6 +58,7 @@ export function jaegerApiRouter(spans: SpanStore, options: JaegerApiOptions): Ro
 
   route('/api/traces', async (req) => {
     const ids = ([] as unknown[]).concat(req.query.traceID ?? []).map((v) => parseTraceId('traceID', String(v)));
+    if (ids.length > options.maxTraceLimit) throw new ParamError('traceID', `at most ${options.maxTraceLimit} ids (the configured maximum), got ${ids.length}`);
     if (ids.length > 0) {
       const traces = (await spans.getTraces(ids)).filter((t) => t.length > 0);
       return { data: traces.map(toJaegerTrace) };
@@ -128,7 +129,7 @@ function parseTags(q: Record<string, unknown>): Record<string, string> {
 }
 
 function kindName(kind: number): string {
-  return ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'][kind] ?? 'unspecified';
+  return ['', 'internal', 'server', 'client', 'producer', 'consumer'][kind] ?? '';
 }
 
 function envelope(data: unknown, total: number) {

@@ -47,11 +47,6 @@ const KIND_TAG: Record<number, string> = {
   [SpanKind.INTERNAL]: 'internal',
 };
 
-/** Jaeger's name for an OTLP span kind (`server`, `client`, ...), or undefined when unspecified. */
-export function jaegerKind(kind: number): string | undefined {
-  return KIND_TAG[kind];
-}
-
 /** Converts one trace's spans to Jaeger's model; processes are shared by spans with the same resource. */
 export function toJaegerTrace(spans: readonly SpanRecord[]): JaegerTrace {
   const processes: JaegerTrace['processes'] = {};
@@ -78,7 +73,7 @@ function toJaegerSpan(s: SpanRecord, processID: string): JaegerSpan {
   for (const l of s.links) references.push({ refType: 'FOLLOWS_FROM', traceID: l.traceId, spanID: l.spanId });
   const tags = toTags(s.attributes);
   const kind = KIND_TAG[s.kind];
-  if (kind !== undefined && s.kind !== SpanKind.INTERNAL) tags.push({ key: 'span.kind', type: 'string', value: kind });
+  if (kind !== undefined) tags.push({ key: 'span.kind', type: 'string', value: kind });
   if (s.statusCode === StatusCode.ERROR) {
     tags.push({ key: 'otel.status_code', type: 'string', value: 'ERROR' }, { key: 'error', type: 'bool', value: true });
     if (s.statusMessage !== '') tags.push({ key: 'otel.status_description', type: 'string', value: s.statusMessage });

@@ -35,7 +35,7 @@ export function logsApiRouter(logs: LogStore, options: LogsApiOptions): Router {
       return;
     }
     logs.searchLogs(query).then(
-      (page) => res.json({ data: page.records.map(toApiLog), nextCursor: page.next === null ? null : encodeCursor(page.next) }),
+      (page) => res.json({ data: page.records.map(toApiLog), nextCursor: page.next === null ? null : encodeCursor(page.next, query) }),
       (error: unknown) => {
         options.log.error('log search failed', { error });
         res.status(500).json({ error: `log search failed: ${(error as Error).message}` });
@@ -50,15 +50,21 @@ export function parseLogQuery(q: Record<string, unknown>, options: Pick<LogsApiO
   const traceIdText = param(q, 'traceId');
   const spanIdText = param(q, 'spanId');
   const byRequest = traceIdText !== undefined || spanIdText !== undefined;
+  const cursorText = param(q, 'cursor');
+  const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
   const startText = param(q, 'start');
   const endText = param(q, 'end');
-  const end = endText !== undefined ? parseTime('end', endText) : byRequest ? undefined : BigInt(options.now()) * 1_000_000n;
-  const start = startText !== undefined ? parseTime('start', startText) : byRequest || end === undefined ? undefined : end - DEFAULT_LOG_WINDOW_NS;
+  // A trace id finds its records through the trace index, so it needs no
+  // window; anything else gets the last hour unless told otherwise. A
+  // cursor carries the window of its first page, so later pages do not slide.
+  const windowed = traceIdText === undefined;
+  const end = endText !== undefined ? parseTime('end', endText) : cursor !== undefined ? cursor.end : windowed ? BigInt(options.now()) * 1_000_000n : undefined;
+  const start =
+    startText !== undefined ? parseTime('start', startText) : cursor !== undefined ? cursor.start : windowed && end !== undefined ? end - DEFAULT_LOG_WINDOW_NS : undefined;
   if (start !== undefined && end !== undefined && start > end) throw new ParamError('start', 'must not be after end');
   const service = param(q, 'service');
   const severity = param(q, 'severity');
   const text = param(q, 'q');
-  const cursor = param(q, 'cursor');
   return {
     ...(traceIdText !== undefined && { traceId: parseTraceId('traceId', traceIdText) }),
     ...(spanIdText !== undefined && { spanId: parseSpanId('spanId', spanIdText) }),
@@ -69,7 +75,7 @@ export function parseLogQuery(q: Record<string, unknown>, options: Pick<LogsApiO
     ...(end !== undefined && { endUnixNano: end }),
     limit: parseLimit('limit', param(q, 'limit'), byRequest ? options.maxLogLimit : DEFAULT_LOG_LIMIT, options.maxLogLimit),
     order: byRequest ? 'asc' : 'desc',
-    ...(cursor !== undefined && { after: decodeCursor(cursor) }),
+    ...(cursor !== undefined && { after: cursor.after }),
   };
 }
 
@@ -85,15 +91,19 @@ function parseSeverities(text: string): Array<[number, number]> {
   });
 }
 
-/** Opaque cursor: base64url of "timeNanos:id". */
-export function encodeCursor(c: LogCursor): string {
-  return Buffer.from(`${c.timeUnixNano}:${c.id}`).toString('base64url');
+/** Opaque cursor: base64url of "timeNanos:id:windowStart:windowEnd" (the window parts may be empty). */
+export function encodeCursor(after: LogCursor, query: Pick<LogQuery, 'startUnixNano' | 'endUnixNano'>): string {
+  return Buffer.from(`${after.timeUnixNano}:${after.id}:${query.startUnixNano ?? ''}:${query.endUnixNano ?? ''}`).toString('base64url');
 }
 
-function decodeCursor(text: string): LogCursor {
-  const m = /^(\d{1,20}):(\d{1,20})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+function decodeCursor(text: string): { after: LogCursor; start: bigint | undefined; end: bigint | undefined } {
+  const m = /^(\d{1,20}):(\d{1,20}):(\d{0,20}):(\d{0,20})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
   if (m === null) throw new ParamError('cursor', 'not a cursor this API returned (pass nextCursor unchanged)');
-  return { timeUnixNano: BigInt(m[1]!), id: BigInt(m[2]!) };
+  return {
+    after: { timeUnixNano: BigInt(m[1]!), id: BigInt(m[2]!) },
+    start: m[3] === '' ? undefined : BigInt(m[3]!),
+    end: m[4] === '' ? undefined : BigInt(m[4]!),
+  };
 }
 
 /** A log record as the API returns it. */

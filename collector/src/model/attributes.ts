@@ -49,7 +49,7 @@ export function attributesToJson(value: unknown): string {
       for (const key in value) {
         const v = (value as Record<string, unknown>)[key];
         if (v === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + attributesToJson(v);
+        out += (first ? '' : ',') + JSON.stringify(storedKey(key)) + ':' + attributesToJson(v);
         first = false;
       }
       return out + '}';
@@ -57,6 +57,15 @@ export function attributesToJson(value: unknown): string {
     default:
       return 'null';
   }
+}
+
+/**
+ * The key under which an attribute is stored: keys starting with `$` get one
+ * more, so `{"$bytes": ...}` from a sender can never be taken for the marker
+ * of a bytes value. Queries on stored JSON must look keys up by this name.
+ */
+export function storedKey(key: string): string {
+  return key.charCodeAt(0) === 36 /* $ */ ? '$' + key : key;
 }
 
 /** Reads what {@link attributesToJson} wrote. */
@@ -71,8 +80,15 @@ function reviver(_key: string, value: unknown, context?: { source?: string }): u
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const v = value as Record<string, unknown>;
-    if (typeof v.$bytes === 'string' && Object.keys(v).length === 1) return Buffer.from(v.$bytes, 'base64');
-    if (typeof v.$double === 'string' && Object.keys(v).length === 1) return Number(v.$double);
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$bytes' && typeof v.$bytes === 'string') return Buffer.from(v.$bytes, 'base64');
+    if (keys.length === 1 && keys[0] === '$double' && typeof v.$double === 'string') return Number(v.$double);
+    if (keys.some((k) => k.charCodeAt(0) === 36)) {
+      // Undo storedKey: every stored key starting with $ had one $ added.
+      const out: Record<string, unknown> = {};
+      for (const k of keys) Object.defineProperty(out, k.charCodeAt(0) === 36 ? k.slice(1) : k, { value: v[k], enumerable: true, writable: true, configurable: true });
+      return out;
+    }
   }
   return value;
 }

@@ -13,12 +13,6 @@ export function hexToId(hex: string, bytes: number): Buffer | null {
   return Buffer.from(hex.padStart(bytes * 2, '0'), 'hex');
 }
 
-/** True when every byte is zero (the OTLP "invalid" id). */
-export function isZeroId(id: Uint8Array): boolean {
-  for (let i = 0; i < id.length; i++) if (id[i] !== 0) return false;
-  return true;
-}
-
 /**
  * The first 8 bytes of a trace id as a signed 64-bit integer. Stored beside the
  * full id so that lookups compare one BIGINT column instead of blobs.

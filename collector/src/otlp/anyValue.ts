@@ -30,12 +30,16 @@ export function readAttributes(list: unknown, limits: ItemLimits, stats: LimitSt
   let kept = 0;
   let dropped = 0;
   for (const kv of kvs) {
+    if (kv === null || typeof kv !== 'object') throw new OtlpDecodeError('attributes: expected KeyValue objects');
     if (kept >= limits.maxAttributes) {
       dropped++;
       continue;
     }
-    const key = kv.key ?? '';
-    attributes[key] = readAnyValue(kv.value, limits, stats, depth);
+    const key = typeof kv.key === 'string' ? kv.key : '';
+    const value = readAnyValue(kv.value, limits, stats, depth);
+    // A key named __proto__ must become an own attribute, not the object's prototype.
+    if (key === '__proto__') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+    else attributes[key] = value;
     kept++;
   }
   if (dropped > 0) stats.droppedAttributes += dropped;

@@ -1,9 +1,9 @@
 import type { LogRecord } from '../model/log.ts';
-import { readAnyValue, readAttributes } from './anyValue.ts';
+import { limitString, readAnyValue, readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
-import type { MappedItems, TimeWindow } from './mapTraces.ts';
+import { MAX_TIME_UNIX_NANO, type MappedItems, type TimeWindow } from './mapTraces.ts';
 import { forEachItem } from './resourceScope.ts';
-import { readId, readInt, readMessage, readString, readUint64 } from './wire.ts';
+import { readByteEnum, readId, readInt, readMessage, readString, readUint64 } from './wire.ts';
 
 type Msg = Record<string, unknown>;
 
@@ -19,6 +19,11 @@ export function mapLogsRequest(request: unknown, limits: ItemLimits, stats: Limi
   let rejectReason = '';
   forEachItem(request, LOGS, limits, stats, (item, resource, scope) => {
     const record = readLogRecord(item, limits, stats, receivedAtUnixNano);
+    if (record.timeUnixNano > MAX_TIME_UNIX_NANO || record.observedTimeUnixNano > MAX_TIME_UNIX_NANO) {
+      rejected++;
+      rejectReason ||= 'log record time is beyond the year 2262';
+      return;
+    }
     if (record.timeUnixNano < window.minTimeUnixNano) {
       rejected++;
       rejectReason ||= 'log record is older than the retention window';
@@ -36,6 +41,13 @@ export function mapLogsRequest(request: unknown, limits: ItemLimits, stats: Limi
 
 const LOGS = { resources: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecords' };
 
+/** SEVERITY_NUMBER_TRACE ... SEVERITY_NUMBER_FATAL4, as OTLP/JSON senders may spell them. */
+const SEVERITY_NUMBER_NAMES: Record<string, number> = Object.fromEntries(
+  ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level, i) =>
+    ['', '2', '3', '4'].map((n, j) => [`SEVERITY_NUMBER_${level}${n}`, i * 4 + j + 1] as const),
+  ),
+);
+
 function readLogRecord(m: Msg, limits: ItemLimits, stats: LimitStats, receivedAtUnixNano: bigint): LogRecord {
   const { attributes, dropped } = readAttributes(m.attributes, limits, stats);
   const observed = readUint64(m.observedTimeUnixNano as string, 'observedTimeUnixNano');
@@ -43,15 +55,15 @@ function readLogRecord(m: Msg, limits: ItemLimits, stats: LimitStats, receivedAt
   return {
     timeUnixNano: time !== 0n ? time : observed !== 0n ? observed : receivedAtUnixNano,
     observedTimeUnixNano: observed !== 0n ? observed : receivedAtUnixNano,
-    severityNumber: readInt(m.severityNumber, 'severityNumber'),
-    severityText: readString(m.severityText, 'severityText'),
+    severityNumber: readByteEnum(m.severityNumber, SEVERITY_NUMBER_NAMES, 'severityNumber'),
+    severityText: limitString(readString(m.severityText, 'severityText'), limits, stats),
     body: readAnyValue(readMessage(m.body, 'body'), limits, stats),
     attributes,
     droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
     flags: readInt(m.flags, 'flags'),
     traceId: readId(m.traceId, 16, 'traceId', true),
     spanId: readId(m.spanId, 8, 'spanId', true),
-    eventName: readString(m.eventName, 'eventName'),
+    eventName: limitString(readString(m.eventName, 'eventName'), limits, stats),
     serviceName: '',
     resource: {},
     scopeName: '',

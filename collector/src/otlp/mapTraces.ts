@@ -1,9 +1,9 @@
 import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../model/span.ts';
 import { idToHex } from '../model/ids.ts';
-import { readAttributes } from './anyValue.ts';
+import { limitString, readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
 import { forEachItem } from './resourceScope.ts';
-import { readEnum, readId, readInt, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
+import { readByteEnum, readEnum, readId, readInt, readList, readMessage, readString, readUint64, rethrowAt } from './wire.ts';
 
 /** Items accepted from one export request, and those refused with the reason (OTLP partial success). */
 export interface MappedItems<T> {
@@ -12,7 +12,7 @@ export interface MappedItems<T> {
   rejectReason: string;
 }
 
-/** Decides per item whether it is kept; returns the reason when it is not. */
+/** The oldest time an item may have and still be kept (now minus the retention age). */
 export type TimeWindow = { minTimeUnixNano: bigint };
 
 const KIND_NAMES: Record<string, number> = {
@@ -61,8 +61,12 @@ export function mapTraceRequest(request: unknown, limits: ItemLimits, stats: Lim
 
 const SPANS = { resources: 'resourceSpans', scopes: 'scopeSpans', items: 'spans' };
 
+/** The largest time the stores hold (signed 64-bit nanoseconds, year 2262). */
+export const MAX_TIME_UNIX_NANO = 2n ** 63n - 1n;
+
 function rejectSpan(span: SpanRecord, window: TimeWindow): string | null {
   if (span.startTimeUnixNano === 0n) return 'startTimeUnixNano is required';
+  if (span.endTimeUnixNano > MAX_TIME_UNIX_NANO) return 'endTimeUnixNano is beyond the year 2262';
   if (span.endTimeUnixNano < span.startTimeUnixNano) return 'endTimeUnixNano is before startTimeUnixNano';
   if (span.endTimeUnixNano < window.minTimeUnixNano) return 'span ended before the retention window';
   return null;
@@ -75,10 +79,10 @@ function readSpan(m: Msg, limits: ItemLimits, stats: LimitStats): SpanRecord {
     traceId: readId(m.traceId, 16, 'traceId', false)!,
     spanId: readId(m.spanId, 8, 'spanId', false)!,
     parentSpanId: readId(m.parentSpanId, 8, 'parentSpanId', true),
-    traceState: readString(m.traceState, 'traceState'),
+    traceState: limitString(readString(m.traceState, 'traceState'), limits, stats),
     flags: readInt(m.flags, 'flags'),
-    name: readString(m.name, 'name'),
-    kind: readEnum(m.kind, KIND_NAMES, 'kind'),
+    name: limitString(readString(m.name, 'name'), limits, stats),
+    kind: readByteEnum(m.kind, KIND_NAMES, 'kind'),
     startTimeUnixNano: readUint64(m.startTimeUnixNano as string, 'startTimeUnixNano'),
     endTimeUnixNano: readUint64(m.endTimeUnixNano as string, 'endTimeUnixNano'),
     attributes,
@@ -88,7 +92,7 @@ function readSpan(m: Msg, limits: ItemLimits, stats: LimitStats): SpanRecord {
     links: readList<Msg>(m.links, 'links').map((l, i) => readLink(l, i, limits, stats)),
     droppedLinksCount: readInt(m.droppedLinksCount, 'droppedLinksCount'),
     statusCode: status === null ? StatusCode.UNSET : readEnum(status.code, STATUS_NAMES, 'status.code'),
-    statusMessage: status === null ? '' : readString(status.message, 'status.message'),
+    statusMessage: status === null ? '' : limitString(readString(status.message, 'status.message'), limits, stats),
     serviceName: '',
     resource: {},
     scopeName: '',
@@ -102,7 +106,7 @@ function readEvent(m: Msg, index: number, limits: ItemLimits, stats: LimitStats)
     const { attributes, dropped } = readAttributes(m.attributes, limits, stats);
     return {
       timeUnixNano: readUint64(m.timeUnixNano as string, 'timeUnixNano'),
-      name: readString(m.name, 'name'),
+      name: limitString(readString(m.name, 'name'), limits, stats),
       attributes,
       droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
     };

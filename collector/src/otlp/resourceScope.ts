@@ -1,7 +1,7 @@
 import type { Attributes } from '../model/attributes.ts';
 import { readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
-import { readList, readMessage, readString, rethrowAt } from './wire.ts';
+import { OtlpDecodeError, readList, readMessage, readString, rethrowAt } from './wire.ts';
 
 /** The resource and scope every item of one ScopeSpans/ScopeLogs/ScopeMetrics shares. */
 export interface ResourceInfo {
@@ -67,25 +67,27 @@ export function forEachItem(
   const resources = readList<Msg>(readMessage<Msg>(request, 'request')?.[nesting.resources], nesting.resources);
   for (let r = 0; r < resources.length; r++) {
     const rPath = `${nesting.resources}[${r}]`;
+    const rm = readMessage<Msg>(resources[r], rPath) ?? nullItem(rPath);
     let resource: ResourceInfo;
     try {
-      resource = readResource(resources[r]!.resource, limits, stats);
+      resource = readResource(rm.resource, limits, stats);
     } catch (e) {
       rethrowAt(e, rPath);
     }
-    const scopes = readList<Msg>(resources[r]![nesting.scopes], `${rPath}.${nesting.scopes}`);
+    const scopes = readList<Msg>(rm[nesting.scopes], `${rPath}.${nesting.scopes}`);
     for (let s = 0; s < scopes.length; s++) {
       const sPath = `${rPath}.${nesting.scopes}[${s}]`;
+      const sm = readMessage<Msg>(scopes[s], sPath) ?? nullItem(sPath);
       let scope: ScopeInfo;
       try {
-        scope = readScope(scopes[s]!.scope, limits, stats);
+        scope = readScope(sm.scope, limits, stats);
       } catch (e) {
         rethrowAt(e, sPath);
       }
-      const items = readList<Msg>(scopes[s]![nesting.items], `${sPath}.${nesting.items}`);
+      const items = readList<Msg>(sm[nesting.items], `${sPath}.${nesting.items}`);
       for (let i = 0; i < items.length; i++) {
         try {
-          visit(items[i]!, resource, scope);
+          visit(readMessage<Msg>(items[i], 'item') ?? nullItem(), resource, scope);
         } catch (e) {
           rethrowAt(e, `${sPath}.${nesting.items}[${i}]`);
         }
@@ -93,4 +95,8 @@ export function forEachItem(
     }
     endResource?.(resource);
   }
+}
+
+function nullItem(path = 'item'): never {
+  throw new OtlpDecodeError(`${path}: expected an object, got null`);
 }

@@ -56,6 +56,13 @@ export function readEnum(value: unknown, names: Record<string, number>, path: st
   return readInt(value, path);
 }
 
+/** An enum stored in one byte (span kind, severity number): 0-255, or a decode error. */
+export function readByteEnum(value: unknown, names: Record<string, number>, path: string): number {
+  const n = readEnum(value, names, path);
+  if (n < 0 || n > 255) throw new OtlpDecodeError(`${path}: expected a value from 0 to 255, got ${n}`);
+  return n;
+}
+
 /** A double field; OTLP/JSON may carry NaN and infinities as strings. */
 export function readDouble(value: unknown, path: string): number {
   if (value === null || value === undefined) return 0;
@@ -99,9 +106,9 @@ export function readId(value: unknown, bytes: number, path: string, optional: bo
   throw new OtlpDecodeError(`${path}: an all-zero id is invalid`);
 }
 
-/** A bytes field that is not an id: base64 in JSON. */
+/** A bytes field that is not an id: base64 in JSON. Copied, so a kept value does not pin the whole request body. */
 export function readBytes(value: unknown, path: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
   if (typeof value === 'string') return Buffer.from(value, 'base64');
   throw new OtlpDecodeError(`${path}: expected base64 bytes`);
 }

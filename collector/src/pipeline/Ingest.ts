@@ -5,6 +5,7 @@ import { LimitStats, type ItemLimits } from '../otlp/limits.ts';
 import { mapLogsRequest } from '../otlp/mapLogs.ts';
 import { DeltaState, mapMetricsRequest } from '../otlp/mapMetrics.ts';
 import { mapTraceRequest, type TimeWindow } from '../otlp/mapTraces.ts';
+import { OtlpDecodeError } from '../otlp/wire.ts';
 import type { Stores } from '../store/types.ts';
 import type { SelfMetrics, Signal } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
@@ -13,6 +14,22 @@ import { BatchWriter, QueueFullError, type BatchWriterObserver, type BatchWriter
 /** How long a delta-temporality series may stay silent before its running total is dropped. */
 const DELTA_IDLE_MS = 15 * 60_000;
 const DELTA_EVICTION_INTERVAL_MS = 60_000;
+
+/**
+ * Runs a mapper; any failure of it is the request's fault (a value of an
+ * unexpected type deep inside, say), so it becomes a decode error (400), never
+ * a store failure that the sender would retry forever. The request is
+ * mapped synchronously and not referenced afterwards, so its decoded object
+ * graph is garbage while the rows wait to be written.
+ */
+function mapOrReject<T>(map: () => T): T {
+  try {
+    return map();
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) throw error;
+    throw new OtlpDecodeError(`malformed request: ${(error as Error).message}`);
+  }
+}
 
 /** What one export request came to: how many items were refused, and why (OTLP partial success). */
 export interface IngestResult {
@@ -70,22 +87,22 @@ export class Ingest {
   }
 
   /** Maps and stores one decoded ExportTraceServiceRequest (protobuf or JSON). */
-  async traces(request: unknown, transport: string): Promise<IngestResult> {
+  traces(request: unknown, transport: string): Promise<IngestResult> {
     const stats = new LimitStats();
-    const mapped = mapTraceRequest(request, this.options.limits, stats, this.window());
+    const mapped = mapOrReject(() => mapTraceRequest(request, this.options.limits, stats, this.window()));
     return this.store('traces', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.spanWriter);
   }
 
   /** Maps and stores one decoded ExportLogsServiceRequest (protobuf or JSON). */
-  async logs(request: unknown, transport: string): Promise<IngestResult> {
+  logs(request: unknown, transport: string): Promise<IngestResult> {
     const stats = new LimitStats();
     const receivedAt = BigInt(this.options.now()) * 1_000_000n;
-    const mapped = mapLogsRequest(request, this.options.limits, stats, this.window(), receivedAt);
+    const mapped = mapOrReject(() => mapLogsRequest(request, this.options.limits, stats, this.window(), receivedAt));
     return this.store('logs', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.logWriter);
   }
 
   /** Maps and stores one decoded ExportMetricsServiceRequest (protobuf or JSON). */
-  async metricsRequest(request: unknown, transport: string): Promise<IngestResult> {
+  metricsRequest(request: unknown, transport: string): Promise<IngestResult> {
     const nowMs = this.options.now();
     if (nowMs - this.lastDeltaEviction > DELTA_EVICTION_INTERVAL_MS) {
       // A delta series silent this long is forgotten; its next point starts a new counter (a reset PromQL handles).
@@ -93,7 +110,7 @@ export class Ingest {
       this.lastDeltaEviction = nowMs;
     }
     const stats = new LimitStats();
-    const mapped = mapMetricsRequest(request, this.options.limits, stats, this.deltaState, this.window());
+    const mapped = mapOrReject(() => mapMetricsRequest(request, this.options.limits, stats, this.deltaState, this.window()));
     for (const m of mapped.metadata) this.pendingMetadata.set(m.metric, m);
     return this.store('metrics', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.sampleWriter);
   }

@@ -8,6 +8,8 @@ import type { ByteBudget } from './ByteBudget.ts';
 import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
 
 const identity = (b: Buffer) => b;
+/** Export calls one connection may have open at once. */
+const MAX_CONCURRENT_STREAMS = 8;
 
 /**
  * OTLP/gRPC: the Export method of the trace, logs and metrics services, with
@@ -19,7 +21,9 @@ export class OtlpGrpcReceiver {
   private readonly server: grpc.Server;
 
   constructor(ingest: Ingest, maxMessageBytes: number, budget: ByteBudget, metrics: SelfMetrics, log: CollectorLog) {
-    this.server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+    // grpc-js reads a whole message before the handler can take it from the
+    // byte budget; capping streams per connection bounds what one client holds.
+    this.server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
     for (const signal of OTLP_SIGNALS) {
       const definition: grpc.ServiceDefinition = {
         Export: {
@@ -87,7 +91,9 @@ async function decodeAndIngest(signal: OtlpSignal, body: Buffer, ingest: Ingest)
   } catch (error) {
     throw new OtlpDecodeError(`cannot decode ${signal.request.name}: ${(error as Error).message}`);
   }
-  const result = await signal.ingest(ingest, decoded, 'grpc');
+  const pending = signal.ingest(ingest, decoded, 'grpc');
+  decoded = undefined; // mapped already: let the decoded request be collected while the write runs
+  const result = await pending;
   return Buffer.from(signal.response.encode(signal.response.fromObject(responseObject(signal, result))).finish());
 }
 

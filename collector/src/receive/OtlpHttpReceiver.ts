@@ -84,7 +84,9 @@ async function decodeAndIngest(
     return;
   }
   try {
-    const result = await signal.ingest(ingest, decoded, 'http');
+    const pending = signal.ingest(ingest, decoded, 'http');
+    decoded = undefined; // mapped already: let the decoded request be collected while the write runs
+    const result = await pending;
     const payload = responseObject(signal, result);
     if (encoding === 'protobuf') {
       res.status(200).type('application/x-protobuf').send(Buffer.from(signal.response.encode(signal.response.fromObject(payload)).finish()));

@@ -79,7 +79,7 @@ export interface SpanStore {
   getOperations(service: string): Promise<Operation[]>;
   /** Calls between services (a child span whose parent is in another service) that started in the range. */
   getDependencies(startUnixNano: bigint, endUnixNano: bigint): Promise<Dependency[]>;
-  /** Deletes spans that ended before the time; returns how many. */
+  /** Deletes spans that started before the time; returns how many. */
   deleteBefore(timeUnixNano: bigint): Promise<number>;
 }
 

@@ -15,3 +15,17 @@ describe('attributes JSON', () => {
     expect(attributesFromJson('')).toEqual({});
   });
 });
+
+describe('attributes JSON with keys a sender chose', () => {
+  it('keeps maps whose keys look like its own markers, and a key named __proto__', () => {
+    const attributes: Record<string, unknown> = { m1: { $bytes: 'aGVsbG8=' }, m2: { $double: 'Infinity' }, $top: 'x', $$two: 'y' };
+    Object.defineProperty(attributes, '__proto__', { value: { injected: 'no' }, enumerable: true, writable: true, configurable: true });
+    const back = attributesFromJson(attributesToJson(attributes));
+    expect(back.m1).toEqual({ $bytes: 'aGVsbG8=' });
+    expect(back.m2).toEqual({ $double: 'Infinity' });
+    expect(back.$top).toBe('x');
+    expect(back.$$two).toBe('y');
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')?.value).toEqual({ injected: 'no' });
+    expect((back as Record<string, unknown>).injected).toBeUndefined();
+  });
+});

@@ -157,6 +157,27 @@ describe('OTLP/HTTP receiver', () => {
     expect(JSON.parse(res.text).message).toMatch(/Content-Encoding "br" is not supported/);
   });
 
+  it('refuses a span timed beyond what the store holds, and keeps accepting others', async () => {
+    const far = jsonSpanRequest({ startTimeUnixNano: '9223372036854775808', endTimeUnixNano: '9223372036854775809' });
+    const res = await post('/v1/traces', JSON.stringify(far.body), { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text).partialSuccess).toMatchObject({ rejectedSpans: '1', errorMessage: expect.stringMatching(/beyond the year 2262/) });
+    const good = jsonSpanRequest();
+    expect((await post('/v1/traces', JSON.stringify(good.body), { 'content-type': 'application/json' })).status).toBe(200);
+    expect(await traceExists(good.traceId)).toBe(true);
+  });
+
+  it.each([
+    ['a null resource', { resourceSpans: [null] }, 'resourceSpans[0]: expected an object, got null'],
+    ['a null span', { resourceSpans: [{ scopeSpans: [{ spans: [null] }] }] }, 'resourceSpans[0].scopeSpans[0].spans[0].item: expected an object, got null'],
+    ['a null attribute', { resourceSpans: [{ resource: { attributes: [null] } }] }, 'resourceSpans[0].attributes: expected KeyValue objects'],
+    ['a span kind out of range', { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), kind: 273 }] }] }] }, 'resourceSpans[0].scopeSpans[0].spans[0].kind: expected a value from 0 to 255, got 273'],
+  ])('answers 400, not a retryable 503, for %s', async (_name, body, message) => {
+    const res = await post('/v1/traces', JSON.stringify(body), { 'content-type': 'application/json' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).message).toBe(message);
+  });
+
   it('keeps data accepted before a bad request', async () => {
     const good = jsonSpanRequest();
     expect((await post('/v1/traces', JSON.stringify(good.body), { 'content-type': 'application/json' })).status).toBe(200);

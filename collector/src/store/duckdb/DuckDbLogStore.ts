@@ -3,7 +3,7 @@ import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
 import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
-import { closeAll } from './closeAll.ts';
+import { closeAll, discardAll } from './closeAll.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
@@ -123,7 +123,8 @@ export class DuckDbLogStore implements LogStore {
       appender.flushSync();
       closeAll(appender, resourceAppender, indexAppender);
     } catch (error) {
-      closeAll(appender, resourceAppender, indexAppender);
+      discardAll(appender, resourceAppender, indexAppender);
+      this.traceIndex.discardPending();
       this.resources.restorePending(newResources);
       throw error;
     }

@@ -1,8 +1,8 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { closeAll } from './closeAll.ts';
+import { closeAll, discardAll } from './closeAll.ts';
 import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
-import { attributesFromJson, attributesToJson, type Attributes } from '../../model/attributes.ts';
+import { attributesFromJson, attributesToJson, storedKey, type Attributes } from '../../model/attributes.ts';
 import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
@@ -103,7 +103,8 @@ export class DuckDbSpanStore implements SpanStore {
     // measured slower: its BEGIN and COMMIT round trips stall the writer), so
     // the flushes go in an order that is safe to stop between: resources and
     // index rows before the spans that need them; an index row whose spans
-    // never arrived finds nothing.
+    // never arrived finds nothing. On failure the appenders are cleared
+    // before closing, so no span of a batch answered 503 is stored.
     const appender = await this.write.createAppender('spans');
     const resourceAppender = await this.write.createAppender('resources');
     const operationAppender = await this.write.createAppender('span_operations');
@@ -153,7 +154,8 @@ export class DuckDbSpanStore implements SpanStore {
       appender.flushSync();
       closeAll(appender, resourceAppender, operationAppender, indexAppender);
     } catch (error) {
-      closeAll(appender, resourceAppender, operationAppender, indexAppender);
+      discardAll(appender, resourceAppender, operationAppender, indexAppender);
+      this.traceIndex.discardPending();
       // What this batch registered may not be stored: a later batch writes it
       // (again, at worst; readers ignore duplicates).
       this.resources.restorePending(newResources);
@@ -254,7 +256,7 @@ function tagCondition(key: string, value: string, p: SqlParams, resources: Resou
   if (key === 'span.kind') return `kind = ${p.int(KIND_TAG_VALUES[value] ?? -1)}`;
   if (key === 'otel.status_code') return `status_code = ${p.int(STATUS_TAG_VALUES[value] ?? -1)}`;
   if (key === 'otel.status_description') return `json_extract_string(extra, '$.statusMessage') = ${p.text(value)}`;
-  const byAttribute = `json_extract_string(attributes, ${p.text(jsonKeyPath(key))}) = ${p.text(value)}`;
+  const byAttribute = `json_extract_string(attributes, ${p.text(jsonKeyPath(storedKey(key)))}) = ${p.text(value)}`;
   const resourceIds = resources.idsWhere(key, value);
   return resourceIds.length === 0 ? byAttribute : `(${byAttribute} OR resource_id IN (${resourceIds.map((id) => p.bigint(id)).join(', ')}))`;
 }

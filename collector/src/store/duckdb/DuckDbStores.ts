@@ -1,32 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import type { SqlReader } from './sqlParams.ts';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { PerQueryReader } from './PerQueryReader.ts';
 import type { Stores } from '../types.ts';
 import { DuckDbLogStore } from './DuckDbLogStore.ts';
 import { DuckDbMetricStore } from './DuckDbMetricStore.ts';
 import { DuckDbSpanStore } from './DuckDbSpanStore.ts';
 import { ResourceCatalog } from './ResourceCatalog.ts';
-
-/**
- * Runs each read on a connection of its own (opening one costs ~20 µs), so
- * concurrent API requests never share a connection and a long search never
- * waits behind a write.
- */
-export class PerQueryReader implements SqlReader {
-  private readonly instance: DuckDBInstance;
-  constructor(instance: DuckDBInstance) {
-    this.instance = instance;
-  }
-  async runAndReadAll(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader> {
-    const connection = await this.instance.connect();
-    try {
-      return await connection.runAndReadAll(sql, values, types);
-    } finally {
-      connection.closeSync();
-    }
-  }
-}
 
 /** Options of the embedded store. */
 export interface DuckDbOptions {

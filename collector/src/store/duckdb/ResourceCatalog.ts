@@ -78,11 +78,6 @@ export class ResourceCatalog {
     this.pending.push(...entries);
   }
 
-  /** True when resources wait to be written. */
-  get hasPending(): boolean {
-    return this.pending.length > 0;
-  }
-
   /** A stored resource by id. */
   get(id: bigint): ResourceEntry | undefined {
     return this.byId.get(id);

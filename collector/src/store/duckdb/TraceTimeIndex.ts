@@ -55,6 +55,11 @@ export class TraceTimeIndex {
     this.pending.clear();
   }
 
+  /** Forgets the ranges noted for a batch that failed. */
+  discardPending(): void {
+    this.pending.clear();
+  }
+
   /** The time range of a trace's rows. */
   async lookup(read: SqlReader, traceKey: bigint): Promise<TraceTimeRange | null> {
     const p = new SqlParams();

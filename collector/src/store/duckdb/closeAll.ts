@@ -10,3 +10,19 @@ export function closeAll(...appenders: DuckDBAppender[]): void {
     }
   }
 }
+
+/**
+ * Drops what the appenders hold and closes them: a failed batch must leave
+ * nothing behind, and closing an appender would otherwise flush (commit) the
+ * rows it holds.
+ */
+export function discardAll(...appenders: DuckDBAppender[]): void {
+  for (const a of appenders) {
+    try {
+      a.clear();
+    } catch {
+      // already closed: it holds nothing
+    }
+  }
+  closeAll(...appenders);
+}
