@@ -2,8 +2,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
-import { closeAll, discardAll } from './closeAll.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
+import { appendBatch } from './appendBatch.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
@@ -75,14 +75,9 @@ export class DuckDbLogStore implements LogStore {
 
   private async appendLogsNow(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // Flush order and commits as in DuckDbSpanStore.appendSpans.
-    const appender = await this.write.createAppender('logs');
-    const resourceAppender = await this.write.createAppender('resources');
-    const indexAppender = await this.write.createAppender(this.traceIndex.table);
-    let newResources: ResourceEntry[] = [];
-    try {
+    const tables = { main: 'logs', resources: this.resources, traceIndex: this.traceIndex, side: [] };
+    await appendBatch(this.write, tables, (appender) => {
       for (const r of records) {
-        const resourceId = this.resources.idFor(r.serviceName, r.resource);
         appender.appendBigInt(this.nextId++);
         appender.appendBigInt(r.timeUnixNano);
         appender.appendBigInt(r.observedTimeUnixNano);
@@ -97,7 +92,7 @@ export class DuckDbLogStore implements LogStore {
         }
         if (r.spanId === null) appender.appendNull();
         else appender.appendBlob(r.spanId);
-        appender.appendUTinyInt(r.severityNumber & 0xff);
+        appender.appendUTinyInt(r.severityNumber);
         appender.appendVarchar(r.severityText);
         if (typeof r.body === 'string') {
           appender.appendVarchar(r.body);
@@ -108,7 +103,7 @@ export class DuckDbLogStore implements LogStore {
         }
         appender.appendVarchar(attributesToJson(r.attributes));
         appender.appendVarchar(r.serviceName);
-        appender.appendBigInt(resourceId);
+        appender.appendBigInt(this.resources.idFor(r.serviceName, r.resource));
         appender.appendVarchar(r.scopeName);
         appender.appendUInteger(r.flags >>> 0);
         const extra = logExtra(r);
@@ -116,18 +111,7 @@ export class DuckDbLogStore implements LogStore {
         else appender.appendVarchar(attributesToJson(extra));
         appender.endRow();
       }
-      newResources = this.resources.appendPending(resourceAppender);
-      this.traceIndex.appendPending(indexAppender);
-      resourceAppender.flushSync();
-      indexAppender.flushSync();
-      appender.flushSync();
-      closeAll(appender, resourceAppender, indexAppender);
-    } catch (error) {
-      discardAll(appender, resourceAppender, indexAppender);
-      this.traceIndex.discardPending();
-      this.resources.restorePending(newResources);
-      throw error;
-    }
+    });
   }
 
   async searchLogs(q: LogQuery): Promise<LogPage> {

@@ -1,9 +1,9 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { closeAll, discardAll } from './closeAll.ts';
+import { appendBatch } from './appendBatch.ts';
 import { WriteQueue } from './WriteQueue.ts';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, storedKey, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog, ResourceEntry } from './ResourceCatalog.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
@@ -97,71 +97,50 @@ export class DuckDbSpanStore implements SpanStore {
 
   private async appendSpansNow(spans: readonly SpanRecord[]): Promise<void> {
     if (spans.length === 0) return;
-    // Every await comes first: from here to the flushes nothing else runs, so
-    // the resources and index rows registered for these spans are written
-    // with them. Each flush commits on its own (an explicit transaction
-    // measured slower: its BEGIN and COMMIT round trips stall the writer), so
-    // the flushes go in an order that is safe to stop between: resources and
-    // index rows before the spans that need them; an index row whose spans
-    // never arrived finds nothing. On failure the appenders are cleared
-    // before closing, so no span of a batch answered 503 is stored.
-    const appender = await this.write.createAppender('spans');
-    const resourceAppender = await this.write.createAppender('resources');
-    const operationAppender = await this.write.createAppender('span_operations');
-    const indexAppender = await this.write.createAppender(this.traceIndex.table);
     const newOperations: string[] = [];
-    let newResources: ResourceEntry[] = [];
-    try {
-      for (const s of spans) {
-        const resourceId = this.resources.idFor(s.serviceName, s.resource);
-        const key = traceKey(s.traceId);
-        this.traceIndex.note(key, s.startTimeUnixNano, s.startTimeUnixNano);
-        appender.appendBigInt(key);
-        appender.appendBlob(s.traceId);
-        appender.appendBlob(s.spanId);
-        if (s.parentSpanId === null) appender.appendNull();
-        else appender.appendBlob(s.parentSpanId);
-        appender.appendVarchar(s.name);
-        appender.appendUTinyInt(s.kind & 0xff);
-        appender.appendBigInt(s.startTimeUnixNano);
-        appender.appendBigInt(s.endTimeUnixNano - s.startTimeUnixNano);
-        appender.appendVarchar(s.serviceName);
-        appender.appendBigInt(resourceId);
-        appender.appendUTinyInt(s.statusCode & 0xff);
-        appender.appendUInteger(s.flags >>> 0);
-        appender.appendVarchar(attributesToJson(s.attributes));
-        appender.appendVarchar(s.scopeName);
-        appender.appendVarchar(s.scopeVersion);
-        const extra = spanExtra(s);
-        if (extra === null) appender.appendNull();
-        else appender.appendVarchar(attributesToJson(extra));
-        appender.endRow();
-        const op = `${s.serviceName}\0${s.name}\0${s.kind}`;
-        if (!this.operations.has(op)) {
-          this.operations.add(op);
-          newOperations.push(op);
-          operationAppender.appendVarchar(s.serviceName);
-          operationAppender.appendVarchar(s.name);
-          operationAppender.appendUTinyInt(s.kind & 0xff);
-          operationAppender.endRow();
+    const tables = { main: 'spans', resources: this.resources, traceIndex: this.traceIndex, side: ['span_operations'] };
+    await appendBatch(
+      this.write,
+      tables,
+      (appender, [operationAppender]) => {
+        for (const s of spans) {
+          const key = traceKey(s.traceId);
+          this.traceIndex.note(key, s.startTimeUnixNano, s.startTimeUnixNano);
+          appender.appendBigInt(key);
+          appender.appendBlob(s.traceId);
+          appender.appendBlob(s.spanId);
+          if (s.parentSpanId === null) appender.appendNull();
+          else appender.appendBlob(s.parentSpanId);
+          appender.appendVarchar(s.name);
+          appender.appendUTinyInt(s.kind);
+          appender.appendBigInt(s.startTimeUnixNano);
+          appender.appendBigInt(s.endTimeUnixNano - s.startTimeUnixNano);
+          appender.appendVarchar(s.serviceName);
+          appender.appendBigInt(this.resources.idFor(s.serviceName, s.resource));
+          appender.appendUTinyInt(s.statusCode & 0xff);
+          appender.appendUInteger(s.flags >>> 0);
+          appender.appendVarchar(attributesToJson(s.attributes));
+          appender.appendVarchar(s.scopeName);
+          appender.appendVarchar(s.scopeVersion);
+          const extra = spanExtra(s);
+          if (extra === null) appender.appendNull();
+          else appender.appendVarchar(attributesToJson(extra));
+          appender.endRow();
+          const op = `${s.serviceName}\0${s.name}\0${s.kind}`;
+          if (!this.operations.has(op)) {
+            this.operations.add(op);
+            newOperations.push(op);
+            operationAppender!.appendVarchar(s.serviceName);
+            operationAppender!.appendVarchar(s.name);
+            operationAppender!.appendUTinyInt(s.kind);
+            operationAppender!.endRow();
+          }
         }
-      }
-      newResources = this.resources.appendPending(resourceAppender);
-      this.traceIndex.appendPending(indexAppender);
-      resourceAppender.flushSync();
-      indexAppender.flushSync();
-      operationAppender.flushSync();
-      appender.flushSync();
-      closeAll(appender, resourceAppender, operationAppender, indexAppender);
-    } catch (error) {
-      discardAll(appender, resourceAppender, operationAppender, indexAppender);
-      this.traceIndex.discardPending();
-      // What this batch registered may not be stored: a later batch writes it
-      // (again, at worst; readers ignore duplicates).
-      this.resources.restorePending(newResources);
-      for (const op of newOperations) this.operations.delete(op);
-      throw error;
-    }
+      },
+      () => {
+        for (const op of newOperations) this.operations.delete(op);
+      },
+    );
   }
 
   async getTrace(traceId: Uint8Array): Promise<SpanRecord[]> {
