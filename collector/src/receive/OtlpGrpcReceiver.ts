@@ -5,6 +5,7 @@ import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import type { ByteBudget } from './ByteBudget.ts';
+import { collectAfterLargeBody } from './largeBodyGc.ts';
 import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
 
 const identity = (b: Buffer) => b;
@@ -93,6 +94,7 @@ async function decodeAndIngest(signal: OtlpSignal, body: Buffer, ingest: Ingest)
   }
   const pending = signal.ingest(ingest, decoded, 'grpc');
   decoded = undefined; // mapped already: let the decoded request be collected while the write runs
+  collectAfterLargeBody(body.length);
   const result = await pending;
   return Buffer.from(signal.response.encode(signal.response.fromObject(responseObject(signal, result))).finish());
 }

@@ -7,6 +7,7 @@ import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
 import type { ByteBudget } from './ByteBudget.ts';
+import { collectAfterLargeBody } from './largeBodyGc.ts';
 import { BodyError, readBody } from './readBody.ts';
 
 /** gRPC status codes used in google.rpc.Status error bodies. */
@@ -86,6 +87,7 @@ async function decodeAndIngest(
   try {
     const pending = signal.ingest(ingest, decoded, 'http');
     decoded = undefined; // mapped already: let the decoded request be collected while the write runs
+    collectAfterLargeBody(body.length);
     const result = await pending;
     const payload = responseObject(signal, result);
     if (encoding === 'protobuf') {
