@@ -221,7 +221,16 @@ export class DuckDbSpanStore implements SpanStore {
     const p = new SqlParams();
     const result = await this.write.run(`DELETE FROM spans WHERE start_ns < ${p.bigint(timeUnixNano)}`, p.values, p.types);
     await this.traceIndex.deleteBefore(this.write, timeUnixNano);
+    if (result.rowsChanged > 0) await this.forgetOperationsWithoutSpans();
     return result.rowsChanged;
+  }
+
+  /** Services and operations whose spans retention has deleted leave the lists (as Jaeger's lookback has them go). */
+  private async forgetOperationsWithoutSpans(): Promise<void> {
+    const gone = await this.write.runAndReadAll(`DELETE FROM span_operations o
+      WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.service_name = o.service_name AND s.name = o.name AND s.kind = o.kind)
+      RETURNING service_name, name, kind`);
+    for (const [service, name, kind] of gone.getRows()) this.operations.delete(`${String(service)}\0${String(name)}\0${String(kind)}`);
   }
 }
 
