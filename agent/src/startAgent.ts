@@ -1,0 +1,69 @@
+import { diag, trace, type Tracer } from '@opentelemetry/api';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type winston from 'winston';
+import { createAgentLogger } from './logger.ts';
+import { resolveAgentOptions, type AgentOptions } from './options.ts';
+
+/** What a service gets from the agent. */
+export interface Agent {
+  /** winston logger whose records carry trace_id and span_id and reach the collector. */
+  logger: winston.Logger;
+  /** prom-client registry for the service's own (business) metrics, default Node metrics included. */
+  metrics: Registry;
+  tracer: Tracer;
+  /** Flushes spans and logs; safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+let current: Agent | null = null;
+
+/** The agent started in this process (by startAgent or the register entry), if any. */
+export function currentAgent(): Agent | null {
+  return current;
+}
+
+/**
+ * Starts traces (HTTP and Express spans, W3C trace context), trace-correlated
+ * logs and a metrics registry for this process. Options come from the
+ * argument, then the environment, then defaults; a bad one is reported once
+ * and replaced by its default, never thrown.
+ */
+export function startAgent(options: AgentOptions = {}): Agent {
+  if (current !== null) return current;
+  const resolved = resolveAgentOptions(options, process.env, (message) => process.emitWarning(`@mirador/agent: ${message}`));
+  const sdk = new NodeSDK({
+    serviceName: resolved.serviceName,
+    spanProcessors: [
+      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${resolved.collectorUrl}/v1/traces` }), scheduledDelayMillis: resolved.spanExportDelayMs }),
+    ],
+    logRecordProcessors: [
+      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${resolved.collectorUrl}/v1/logs` }), scheduledDelayMillis: resolved.logExportDelayMs }),
+    ],
+    // Metrics are prom-client's (agent.metrics), not the SDK's.
+    metricReaders: [],
+    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), new ExpressInstrumentation()],
+  });
+  sdk.start();
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  let stopping: Promise<void> | null = null;
+  const agent: Agent = {
+    logger: createAgentLogger(resolved.serviceName, resolved.logLevel),
+    metrics,
+    tracer: trace.getTracer('@mirador/agent'),
+    shutdown() {
+      stopping ??= sdk.shutdown().catch((error: unknown) => diag.error('@mirador/agent: shutdown failed', error));
+      return stopping;
+    },
+  };
+  current = agent;
+  return agent;
+}

@@ -1,0 +1,81 @@
+/**
+ * Zero-code start on an unmodified ESM Express app: one request that crosses
+ * two server spans becomes one trace in the collector, and every log line of
+ * that request is found by its trace id.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveConfig, startCollector, type RunningCollector } from '@mirador/collector';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+let collector: RunningCollector;
+let app: ChildProcess;
+let appUrl: string;
+
+beforeAll(async () => {
+  const parsed = resolveConfig({ argv: ['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-agent-')), '--log-level', 'error'], env: {} });
+  if (parsed.kind !== 'run') throw new Error('unexpected help');
+  collector = await startCollector(parsed.config);
+  app = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(import.meta.dirname, 'fixtures', 'ordersApp.mjs')], {
+    cwd: path.join(root, 'agent'),
+    env: { ...process.env, OTEL_SERVICE_NAME: 'orders', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  appUrl = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening (\d+)/.exec(output);
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    };
+    app.stdout!.on('data', onData);
+    app.stderr!.on('data', onData);
+    app.once('exit', (code) => reject(new Error(`app exited with ${code}:\n${output}`)));
+  });
+});
+afterAll(async () => {
+  app?.kill('SIGKILL');
+  await collector?.stop();
+});
+
+/** Polls until `probe` returns a value, or fails after `timeoutMs`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Trace = { traceID: string; spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> }> };
+
+describe('node --import @mirador/agent/register on an unmodified Express app', () => {
+  it('traces a request across its server spans and finds all its log lines by trace id', async () => {
+    const res = await fetch(`${appUrl}/orders/42`);
+    expect(await res.json()).toEqual({ id: '42', available: 3 });
+
+    const trace = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/traces?service=orders&operation=${encodeURIComponent('GET /orders/:id')}&lookback=5m`);
+      const found = ((await r.json()) as { data: Trace[] }).data[0];
+      return found !== undefined && found.spans.some((s) => s.operationName === 'GET /stock/:sku') ? found : undefined;
+    });
+    const root = trace.spans.find((s) => s.operationName === 'GET /orders/:id')!;
+    const stock = trace.spans.find((s) => s.operationName === 'GET /stock/:sku')!;
+    expect(root.references).toEqual([]);
+    expect(stock.references).toHaveLength(1); // its parent is the outgoing fetch's client span, itself a child of the order's spans
+
+    const logs = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/logs?traceId=${trace.traceID}`);
+      const data = ((await r.json()) as { data: Array<{ body: string; serviceName: string; severityText: string; attributes: Record<string, unknown> }> }).data;
+      return data.length === 3 ? data : undefined;
+    });
+    expect(logs.map((l) => l.body)).toEqual(['order requested', 'stock looked up', 'stock checked']);
+    expect(logs.every((l) => l.serviceName === 'orders')).toBe(true);
+    expect(logs[2]).toMatchObject({ severityText: 'WARN', attributes: { orderId: '42', available: 3 } });
+  });
+});
