@@ -10,6 +10,7 @@ import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type winston from 'winston';
 import { createAgentLogger } from './logger.ts';
+import { flushOnSignals } from './signals.ts';
 import { resolveAgentOptions, type AgentOptions } from './options.ts';
 
 /** What a service gets from the agent. */
@@ -64,6 +65,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
       return stopping;
     },
   };
+  flushOnSignals(() => agent.shutdown());
   current = agent;
   return agent;
 }
