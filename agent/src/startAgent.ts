@@ -7,10 +7,11 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
 import { createAgentLogger } from './logger.ts';
 import { flushOnSignals } from './signals.ts';
+import { RequestDurationRecorder } from './RequestDurationRecorder.ts';
 import { resolveAgentOptions, type AgentOptions } from './options.ts';
 
 /** What a service gets from the agent. */
@@ -18,7 +19,7 @@ export interface Agent {
   /** winston logger whose records carry trace_id and span_id and reach the collector. */
   logger: winston.Logger;
   /** prom-client registry for the service's own (business) metrics, default Node metrics included. */
-  metrics: Registry;
+  metrics: Registry<OpenMetricsContentType>;
   tracer: Tracer;
   /** Flushes spans and logs; safe to call twice. */
   shutdown(): Promise<void>;
@@ -40,9 +41,14 @@ export function currentAgent(): Agent | null {
 export function startAgent(options: AgentOptions = {}): Agent {
   if (current !== null) return current;
   const resolved = resolveAgentOptions(options, process.env, (message) => process.emitWarning(`@mirador/agent: ${message}`));
+  // OpenMetrics, because only it carries exemplars.
+  const metrics = new Registry<OpenMetricsContentType>();
+  metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  collectDefaultMetrics({ register: metrics });
   const sdk = new NodeSDK({
     serviceName: resolved.serviceName,
     spanProcessors: [
+      new RequestDurationRecorder(metrics),
       new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${resolved.collectorUrl}/v1/traces` }), scheduledDelayMillis: resolved.spanExportDelayMs }),
     ],
     logRecordProcessors: [
@@ -53,8 +59,6 @@ export function startAgent(options: AgentOptions = {}): Agent {
     instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), new ExpressInstrumentation()],
   });
   sdk.start();
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
   let stopping: Promise<void> | null = null;
   const agent: Agent = {
     logger: createAgentLogger(resolved.serviceName, resolved.logLevel),

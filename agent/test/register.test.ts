@@ -77,5 +77,11 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     expect(logs.map((l) => l.body)).toEqual(['order requested', 'stock looked up', 'stock checked']);
     expect(logs.every((l) => l.serviceName === 'orders')).toBe(true);
     expect(logs[2]).toMatchObject({ severityText: 'WARN', attributes: { orderId: '42', available: 3 } });
+
+    // The request-duration histogram, recorded from the server span, with the trace id as exemplar.
+    const exposition = await (await fetch(`${appUrl}/internal/metrics`)).text();
+    const bucket = exposition.split('\n').find((l) => l.startsWith('http_server_request_duration_seconds_bucket{') && l.includes('route="/orders/:id"') && l.includes(`trace_id="${trace.traceID}"`));
+    expect(bucket).toMatch(/method="GET".*status_code="200"/);
+    expect(exposition).toMatch(/^http_server_request_duration_seconds_count\{route="\/stock\/:sku",method="GET",status_code="200"\} 1$/m);
   });
 });
