@@ -1,0 +1,102 @@
+/**
+ * Two services, each with the agent, calling each other over HTTP and through
+ * RabbitMQ (running on 127.0.0.1:5672): one trace spans both with the right
+ * parent links, and each service's log lines are found by that trace id.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveConfig, startCollector, type RunningCollector } from '@mirador/collector';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const queue = `mirador-test-orders-${process.pid}-${Date.now()}`;
+let collector: RunningCollector;
+let frontUrl: string;
+const children: ChildProcess[] = [];
+
+function startService(role: 'front' | 'back', env: Record<string, string>): Promise<string> {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(import.meta.dirname, 'fixtures', 'shopService.mjs')], {
+    cwd: path.join(root, 'agent'),
+    env: { ...process.env, ROLE: role, QUEUE: queue, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_SERVICE_NAME: `shop-${role}`, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(`http://127.0.0.1:${m[1]}`);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}:\n${out}`)));
+  });
+}
+
+beforeAll(async () => {
+  const parsed = resolveConfig({ argv: ['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-agent-')), '--log-level', 'error'], env: {} });
+  if (parsed.kind !== 'run') throw new Error('unexpected help');
+  collector = await startCollector(parsed.config);
+  const back = await startService('back', {});
+  frontUrl = await startService('front', { BACK_URL: back });
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await collector?.stop();
+});
+
+type Span = { spanID: string; operationName: string; processID: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> };
+type Trace = { traceID: string; spans: Span[]; processes: Record<string, { serviceName: string }> };
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('two services with the agent, over HTTP and RabbitMQ', () => {
+  it('make one trace across both services and the broker, and every log line of it is found by trace id', async () => {
+    expect(await (await fetch(`${frontUrl}/checkout/7`)).json()).toEqual({ orderId: '7', cents: 1250 });
+
+    const trace = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/traces?service=shop-front&operation=${encodeURIComponent('GET /checkout/:id')}&lookback=5m`);
+      const t = ((await r.json()) as { data: Trace[] }).data[0];
+      const kinds = t?.spans.map((s) => s.tags.find((x) => x.key === 'span.kind')?.value) ?? [];
+      return t !== undefined && kinds.includes('consumer') && t.spans.some((s) => s.operationName === 'GET /price/:id') ? t : undefined;
+    });
+    const byId = new Map(trace.spans.map((s) => [s.spanID, s]));
+    const service = (s: Span) => trace.processes[s.processID]!.serviceName;
+    const kind = (s: Span) => s.tags.find((x) => x.key === 'span.kind')?.value;
+    /** The services on the way from a span up to the trace's root. */
+    const ancestry = (s: Span): string[] => {
+      const parent = s.references[0] === undefined ? undefined : byId.get(s.references[0].spanID);
+      return parent === undefined ? [service(s)] : [service(s), ...ancestry(parent)];
+    };
+    const price = trace.spans.find((s) => s.operationName === 'GET /price/:id')!;
+    const consumer = trace.spans.find((s) => kind(s) === 'consumer')!;
+    const producer = trace.spans.find((s) => kind(s) === 'producer')!;
+    expect(service(price)).toBe('shop-back');
+    expect(ancestry(price).at(-1)).toBe('shop-front');
+    expect(service(producer)).toBe('shop-front');
+    expect(service(consumer)).toBe('shop-back');
+    expect(consumer.references[0]?.spanID).toBe(producer.spanID);
+
+    const logs = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/logs?traceId=${trace.traceID}`);
+      const data = ((await r.json()) as { data: Array<{ body: string; serviceName: string }> }).data;
+      return data.length === 3 ? data : undefined;
+    });
+    expect(logs.map((l) => [l.serviceName, l.body])).toEqual([
+      ['shop-front', 'checkout started'],
+      ['shop-back', 'price looked up'],
+      ['shop-back', 'order event consumed'],
+    ]);
+  });
+});
