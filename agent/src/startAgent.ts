@@ -4,6 +4,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -57,8 +58,8 @@ export function startAgent(options: AgentOptions = {}): Agent {
     ],
     // Metrics are prom-client's (agent.metrics), not the SDK's.
     metricReaders: [],
-    // A curated set, for start-up time and per-request cost: incoming and outgoing HTTP, fetch, Express routes, RabbitMQ.
-    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), new ExpressInstrumentation(), new AmqplibInstrumentation()],
+    // A curated set, for start-up time and per-request cost: incoming and outgoing HTTP, fetch, Express routes, RabbitMQ, PostgreSQL.
+    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), new ExpressInstrumentation(), new AmqplibInstrumentation(), new PgInstrumentation()],
   });
   sdk.start();
   let stopping: Promise<void> | null = null;

@@ -1,7 +1,9 @@
 /**
  * Two services, each with the agent, calling each other over HTTP and through
- * RabbitMQ (running on 127.0.0.1:5672): one trace spans both with the right
- * parent links, and each service's log lines are found by that trace id.
+ * RabbitMQ (running on 127.0.0.1:5672), one of them querying PostgreSQL
+ * (127.0.0.1:5432): one trace spans both with the right parent links, the
+ * query is a client span of its own, and each service's log lines are found
+ * by that trace id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,7 +21,7 @@ const children: ChildProcess[] = [];
 function startService(role: 'front' | 'back', env: Record<string, string>): Promise<string> {
   const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(import.meta.dirname, 'fixtures', 'shopService.mjs')], {
     cwd: path.join(root, 'agent'),
-    env: { ...process.env, ROLE: role, QUEUE: queue, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', OTEL_SERVICE_NAME: `shop-${role}`, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', ...env },
+    env: { ...process.env, ROLE: role, QUEUE: queue, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', OTEL_SERVICE_NAME: `shop-${role}`, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -87,6 +89,10 @@ describe('two services with the agent, over HTTP and RabbitMQ', () => {
     expect(service(producer)).toBe('shop-front');
     expect(service(consumer)).toBe('shop-back');
     expect(consumer.references[0]?.spanID).toBe(producer.spanID);
+    const query = trace.spans.find((s) => s.tags.some((t) => t.key === 'db.system.name' || t.key === 'db.system'))!;
+    expect(service(query)).toBe('shop-back');
+    expect(kind(query)).toBe('client');
+    expect(ancestry(query)[1]).toBe('shop-back');
 
     const logs = await eventually(async () => {
       const r = await fetch(`${collector.url}/api/logs?traceId=${trace.traceID}`);
