@@ -3,60 +3,27 @@
  * two server spans becomes one trace in the collector, and every log line of
  * that request is found by its trace id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { resolveConfig, startCollector, type RunningCollector } from '@mirador/collector';
+import type { RunningCollector } from '@mirador/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 let collector: RunningCollector;
-let app: ChildProcess;
-let appUrl: string;
+let app: AgentApp;
 
 beforeAll(async () => {
-  const parsed = resolveConfig({ argv: ['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-agent-')), '--log-level', 'error'], env: {} });
-  if (parsed.kind !== 'run') throw new Error('unexpected help');
-  collector = await startCollector(parsed.config);
-  app = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(import.meta.dirname, 'fixtures', 'ordersApp.mjs')], {
-    cwd: path.join(root, 'agent'),
-    env: { ...process.env, OTEL_SERVICE_NAME: 'orders', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  appUrl = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /listening (\d+)/.exec(output);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    };
-    app.stdout!.on('data', onData);
-    app.stderr!.on('data', onData);
-    app.once('exit', (code) => reject(new Error(`app exited with ${code}:\n${output}`)));
-  });
+  collector = await startQuietCollector();
+  app = await startAppWithAgent('ordersApp.mjs', { OTEL_SERVICE_NAME: 'orders', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' });
 });
 afterAll(async () => {
-  app?.kill('SIGKILL');
+  app?.child.kill('SIGKILL');
   await collector?.stop();
 });
-
-/** Polls until `probe` returns a value, or fails after `timeoutMs`. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 type Trace = { traceID: string; spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> }> };
 
 describe('node --import @mirador/agent/register on an unmodified Express app', () => {
   it('traces a request across its server spans and finds all its log lines by trace id', async () => {
-    const res = await fetch(`${appUrl}/orders/42`);
+    const res = await fetch(`${app.url}/orders/42`);
     expect(await res.json()).toEqual({ id: '42', available: 3 });
 
     const trace = await eventually(async () => {
@@ -79,7 +46,7 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     expect(logs[2]).toMatchObject({ severityText: 'WARN', attributes: { orderId: '42', available: 3 } });
 
     // The request-duration histogram, recorded from the server span, with the trace id as exemplar.
-    const exposition = await (await fetch(`${appUrl}/internal/metrics`)).text();
+    const exposition = await (await fetch(`${app.url}/internal/metrics`)).text();
     const bucket = exposition.split('\n').find((l) => l.startsWith('http_server_request_duration_seconds_bucket{') && l.includes('route="/orders/:id"') && l.includes(`trace_id="${trace.traceID}"`));
     expect(bucket).toMatch(/method="GET".*status_code="200"/);
     expect(exposition).toMatch(/^http_server_request_duration_seconds_count\{route="\/stock\/:sku",method="GET",status_code="200"\} 1$/m);

@@ -5,63 +5,43 @@
  * query is a client span of its own, and each service's log lines are found
  * by that trace id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { resolveConfig, startCollector, type RunningCollector } from '@mirador/collector';
+import type { RunningCollector } from '@mirador/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const queue = `mirador-test-orders-${process.pid}-${Date.now()}`;
 let collector: RunningCollector;
 let frontUrl: string;
-const children: ChildProcess[] = [];
+const apps: AgentApp[] = [];
 
-function startService(role: 'front' | 'back', env: Record<string, string>): Promise<string> {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(import.meta.dirname, 'fixtures', 'shopService.mjs')], {
-    cwd: path.join(root, 'agent'),
-    env: { ...process.env, ROLE: role, QUEUE: queue, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', OTEL_SERVICE_NAME: `shop-${role}`, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startService(role: 'front' | 'back', env: Record<string, string>): Promise<string> {
+  const app = await startAppWithAgent('shopService.mjs', {
+    ROLE: role,
+    QUEUE: queue,
+    AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    OTEL_SERVICE_NAME: `shop-${role}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+    OTEL_BLRP_SCHEDULE_DELAY: '100',
+    ...env,
   });
-  children.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(`http://127.0.0.1:${m[1]}`);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}:\n${out}`)));
-  });
+  apps.push(app);
+  return app.url;
 }
 
 beforeAll(async () => {
-  const parsed = resolveConfig({ argv: ['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-agent-')), '--log-level', 'error'], env: {} });
-  if (parsed.kind !== 'run') throw new Error('unexpected help');
-  collector = await startCollector(parsed.config);
+  collector = await startQuietCollector();
   const back = await startService('back', {});
   frontUrl = await startService('front', { BACK_URL: back });
 });
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const a of apps) a.child.kill('SIGKILL');
   await collector?.stop();
 });
 
 type Span = { spanID: string; operationName: string; processID: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> };
 type Trace = { traceID: string; spans: Span[]; processes: Record<string, { serviceName: string }> };
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 describe('two services with the agent, over HTTP and RabbitMQ', () => {
   it('make one trace across both services and the broker, and every log line of it is found by trace id', async () => {
