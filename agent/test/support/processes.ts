@@ -21,9 +21,14 @@ export interface AgentApp {
   url: string;
 }
 
-/** Starts `test/fixtures/<fixture>` with the agent and the given environment; rejects with its output if it exits first. */
-export function startAppWithAgent(fixture: string, env: Record<string, string>): Promise<AgentApp> {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), ['--import', '@mirador/agent/register', path.join(root, 'agent', 'test', 'fixtures', fixture)], {
+/**
+ * Starts `test/fixtures/<fixture>` with the agent (zero-code through the
+ * register entry, unless `zeroCode` is false and the fixture starts it
+ * itself) and the given environment; rejects with its output if it exits first.
+ */
+export function startAppWithAgent(fixture: string, env: Record<string, string>, zeroCode = true): Promise<AgentApp> {
+  const script = path.join(root, 'agent', 'test', 'fixtures', fixture);
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'node'), zeroCode ? ['--import', '@mirador/agent/register', script] : [script], {
     cwd: path.join(root, 'agent'),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
