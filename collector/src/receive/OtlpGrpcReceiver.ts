@@ -5,8 +5,7 @@ import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import type { ByteBudget } from './ByteBudget.ts';
-import { collectAfterLargeBody } from './largeBodyGc.ts';
-import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
+import { OTLP_SIGNALS, ingestBody, responseObject, type OtlpSignal } from './otlpSignals.ts';
 
 const identity = (b: Buffer) => b;
 /** Export calls one connection may have open at once. */
@@ -86,16 +85,7 @@ async function exportCall(signal: OtlpSignal, body: Buffer, ingest: Ingest, budg
 }
 
 async function decodeAndIngest(signal: OtlpSignal, body: Buffer, ingest: Ingest): Promise<Buffer> {
-  let decoded: unknown;
-  try {
-    decoded = signal.request.decode(body);
-  } catch (error) {
-    throw new OtlpDecodeError(`cannot decode ${signal.request.name}: ${(error as Error).message}`);
-  }
-  const pending = signal.ingest(ingest, decoded, 'grpc');
-  decoded = undefined; // mapped already: let the decoded request be collected while the write runs
-  collectAfterLargeBody(body.length);
-  const result = await pending;
+  const result = await ingestBody(signal, ingest, body, 'protobuf', 'grpc');
   return Buffer.from(signal.response.encode(signal.response.fromObject(responseObject(signal, result))).finish());
 }
 

@@ -5,9 +5,8 @@ import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
-import { OTLP_SIGNALS, responseObject, type OtlpSignal } from './otlpSignals.ts';
+import { OTLP_SIGNALS, ingestBody, responseObject, type BodyEncoding, type OtlpSignal } from './otlpSignals.ts';
 import type { ByteBudget } from './ByteBudget.ts';
-import { collectAfterLargeBody } from './largeBodyGc.ts';
 import { BodyError, readBody } from './readBody.ts';
 
 /** gRPC status codes used in google.rpc.Status error bodies. */
@@ -17,7 +16,7 @@ const GRPC_UNAVAILABLE = 14;
 /** Seconds a sender should wait after a 503 before retrying. */
 const RETRY_AFTER_SECONDS = 1;
 
-type Encoding = 'protobuf' | 'json';
+type Encoding = BodyEncoding;
 
 /**
  * OTLP/HTTP: POST /v1/traces, /v1/logs and /v1/metrics, in binary protobuf or
@@ -77,19 +76,8 @@ async function decodeAndIngest(
   ingest: Ingest,
   refuse: (encoding: Encoding, status: number, code: number, message: string) => void,
 ): Promise<void> {
-  let decoded: unknown;
   try {
-    decoded = encoding === 'protobuf' ? signal.request.decode(body) : JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    refuse(encoding, 400, GRPC_INVALID_ARGUMENT, `cannot decode the ${encoding} body as ${signal.request.name}: ${(error as Error).message}`);
-    return;
-  }
-  try {
-    const pending = signal.ingest(ingest, decoded, 'http');
-    decoded = undefined; // mapped already: let the decoded request be collected while the write runs
-    collectAfterLargeBody(body.length);
-    const result = await pending;
-    const payload = responseObject(signal, result);
+    const payload = responseObject(signal, await ingestBody(signal, ingest, body, encoding, 'http'));
     if (encoding === 'protobuf') {
       res.status(200).type('application/x-protobuf').send(Buffer.from(signal.response.encode(signal.response.fromObject(payload)).finish()));
     } else {

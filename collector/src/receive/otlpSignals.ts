@@ -1,4 +1,6 @@
 import type protobuf from 'protobufjs';
+import { OtlpDecodeError } from '../otlp/wire.ts';
+import { collectAfterLargeBody } from './largeBodyGc.ts';
 import { otlpTypes } from '../otlp/otlpSchema.ts';
 import type { Ingest, IngestResult } from '../pipeline/Ingest.ts';
 import type { Signal } from '../telemetry/SelfMetrics.ts';
@@ -50,4 +52,27 @@ export const OTLP_SIGNALS: readonly OtlpSignal[] = [
 export function responseObject(signal: OtlpSignal, result: IngestResult): Record<string, unknown> {
   if (result.rejected === 0 && result.errorMessage === '') return {};
   return { partialSuccess: { [signal.rejectedField]: String(result.rejected), errorMessage: result.errorMessage } };
+}
+
+/** How a body is encoded on the wire. */
+export type BodyEncoding = 'protobuf' | 'json';
+
+/**
+ * Decodes one export request, maps it and queues its rows; resolves once they
+ * are durable. The decoded object graph is dropped as soon as it is mapped,
+ * before the write is awaited, and collected right away when the body was
+ * large. Undecodable bodies throw OtlpDecodeError (a 400 / INVALID_ARGUMENT).
+ */
+export function ingestBody(signal: OtlpSignal, ingest: Ingest, body: Buffer, encoding: BodyEncoding, transport: string): Promise<IngestResult> {
+  const pending = signal.ingest(ingest, decodeBody(signal, body, encoding), transport);
+  collectAfterLargeBody(body.length);
+  return pending;
+}
+
+function decodeBody(signal: OtlpSignal, body: Buffer, encoding: BodyEncoding): unknown {
+  try {
+    return encoding === 'protobuf' ? signal.request.decode(body) : JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new OtlpDecodeError(`cannot decode the ${encoding} body as ${signal.request.name}: ${(error as Error).message}`);
+  }
 }

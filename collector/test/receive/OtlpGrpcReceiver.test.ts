@@ -51,6 +51,6 @@ describe('OTLP/gRPC receiver', () => {
   it('answers INVALID_ARGUMENT for bytes that are not protobuf', async () => {
     const { error } = await exportTraces(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
     expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(error?.details).toMatch(/cannot decode ExportTraceServiceRequest/);
+    expect(error?.details).toMatch(/cannot decode the protobuf body as ExportTraceServiceRequest/);
   });
 });
