@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { SpanStore, TraceQuery } from '../store/types.ts';
+import { SPAN_KIND_NAMES } from '../model/span.ts';
 import { toJaegerTrace } from './jaegerModel.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import { NotFoundError, ParamError, param, statusOf, parseDuration, parseLimit, parseMicros, parseMillis, parseTraceId } from './params.ts';
@@ -45,7 +46,7 @@ export function jaegerApiRouter(spans: SpanStore, options: JaegerApiOptions): Ro
     const service = param(req.query, 'service');
     if (service === undefined) throw new ParamError('service', 'required');
     const spanKind = param(req.query, 'spanKind');
-    const ops = (await spans.getOperations(service)).map((o) => ({ name: o.name, spanKind: kindName(o.spanKind) }));
+    const ops = (await spans.getOperations(service)).map((o) => ({ name: o.name, spanKind: SPAN_KIND_NAMES[o.spanKind] ?? '' }));
     return { data: spanKind === undefined ? ops : ops.filter((o) => o.spanKind === spanKind) };
   });
 
@@ -126,10 +127,6 @@ function parseTags(q: Record<string, unknown>): Record<string, string> {
     tags[text.slice(0, colon)] = text.slice(colon + 1);
   }
   return tags;
-}
-
-function kindName(kind: number): string {
-  return ['', 'internal', 'server', 'client', 'producer', 'consumer'][kind] ?? '';
 }
 
 function envelope(data: unknown, total: number) {

@@ -6,7 +6,7 @@
  */
 import type { AttributeValue, Attributes } from '../model/attributes.ts';
 import { idToHex } from '../model/ids.ts';
-import { SpanKind, StatusCode, type SpanRecord } from '../model/span.ts';
+import { SPAN_KIND_NAMES, StatusCode, type SpanRecord } from '../model/span.ts';
 import { toPlainJson } from './plainJson.ts';
 
 /** A Jaeger key-value tag. */
@@ -39,14 +39,6 @@ export interface JaegerTrace {
   warnings: string[] | null;
 }
 
-const KIND_TAG: Record<number, string> = {
-  [SpanKind.SERVER]: 'server',
-  [SpanKind.CLIENT]: 'client',
-  [SpanKind.PRODUCER]: 'producer',
-  [SpanKind.CONSUMER]: 'consumer',
-  [SpanKind.INTERNAL]: 'internal',
-};
-
 /** Converts one trace's spans to Jaeger's model; processes are shared by spans with the same resource. */
 export function toJaegerTrace(spans: readonly SpanRecord[]): JaegerTrace {
   const processes: JaegerTrace['processes'] = {};
@@ -72,8 +64,8 @@ function toJaegerSpan(s: SpanRecord, processID: string): JaegerSpan {
   if (s.parentSpanId !== null) references.push({ refType: 'CHILD_OF', traceID, spanID: idToHex(s.parentSpanId) });
   for (const l of s.links) references.push({ refType: 'FOLLOWS_FROM', traceID: l.traceId, spanID: l.spanId });
   const tags = toTags(s.attributes);
-  const kind = KIND_TAG[s.kind];
-  if (kind !== undefined) tags.push({ key: 'span.kind', type: 'string', value: kind });
+  const kind = SPAN_KIND_NAMES[s.kind];
+  if (kind !== undefined && kind !== '') tags.push({ key: 'span.kind', type: 'string', value: kind });
   if (s.statusCode === StatusCode.ERROR) {
     tags.push({ key: 'otel.status_code', type: 'string', value: 'ERROR' }, { key: 'error', type: 'bool', value: true });
     if (s.statusMessage !== '') tags.push({ key: 'otel.status_description', type: 'string', value: s.statusMessage });

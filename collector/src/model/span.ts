@@ -2,6 +2,12 @@ import type { Attributes } from './attributes.ts';
 
 /** OTLP span kinds (the wire values). */
 export const SpanKind = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+/**
+ * Lower-case name of each span kind, indexed by its wire value: the values of
+ * Jaeger's `span.kind` tag and of `/api/operations`; '' for unspecified.
+ */
+export const SPAN_KIND_NAMES: readonly string[] = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
+
 /** OTLP status codes (the wire values). */
 export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
 

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../model/log.ts';
+import { SEVERITY_LEVELS, type LogRecord } from '../model/log.ts';
 import { limitString, readAnyValue, readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
 import { MAX_TIME_UNIX_NANO, type MappedItems, type TimeWindow } from './mapTraces.ts';
@@ -43,8 +43,8 @@ const LOGS = { resources: 'resourceLogs', scopes: 'scopeLogs', items: 'logRecord
 
 /** SEVERITY_NUMBER_TRACE ... SEVERITY_NUMBER_FATAL4, as OTLP/JSON senders may spell them. */
 const SEVERITY_NUMBER_NAMES: Record<string, number> = Object.fromEntries(
-  ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((level, i) =>
-    ['', '2', '3', '4'].map((n, j) => [`SEVERITY_NUMBER_${level}${n}`, i * 4 + j + 1] as const),
+  Object.entries(SEVERITY_LEVELS).flatMap(([level, [lowest]]) =>
+    ['', '2', '3', '4'].map((n, i) => [`SEVERITY_NUMBER_${level.toUpperCase()}${n}`, lowest + i] as const),
   ),
 );
 

@@ -15,19 +15,9 @@ export interface MappedItems<T> {
 /** The oldest time an item may have and still be kept (now minus the retention age). */
 export type TimeWindow = { minTimeUnixNano: bigint };
 
-const KIND_NAMES: Record<string, number> = {
-  SPAN_KIND_UNSPECIFIED: SpanKind.UNSPECIFIED,
-  SPAN_KIND_INTERNAL: SpanKind.INTERNAL,
-  SPAN_KIND_SERVER: SpanKind.SERVER,
-  SPAN_KIND_CLIENT: SpanKind.CLIENT,
-  SPAN_KIND_PRODUCER: SpanKind.PRODUCER,
-  SPAN_KIND_CONSUMER: SpanKind.CONSUMER,
-};
-const STATUS_NAMES: Record<string, number> = {
-  STATUS_CODE_UNSET: StatusCode.UNSET,
-  STATUS_CODE_OK: StatusCode.OK,
-  STATUS_CODE_ERROR: StatusCode.ERROR,
-};
+/** The enum names OTLP/JSON senders may use instead of the numbers (SPAN_KIND_SERVER, STATUS_CODE_ERROR). */
+const KIND_NAMES: Record<string, number> = Object.fromEntries(Object.entries(SpanKind).map(([name, value]) => [`SPAN_KIND_${name}`, value]));
+const STATUS_NAMES: Record<string, number> = Object.fromEntries(Object.entries(StatusCode).map(([name, value]) => [`STATUS_CODE_${name}`, value]));
 
 type Msg = Record<string, unknown>;
 

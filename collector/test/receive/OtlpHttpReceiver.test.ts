@@ -178,6 +178,17 @@ describe('OTLP/HTTP receiver', () => {
     expect(JSON.parse(res.text).message).toBe(message);
   });
 
+  it('reads enum names in OTLP/JSON where senders write them instead of numbers', async () => {
+    const { traceId, body } = jsonSpanRequest({ kind: 'SPAN_KIND_CLIENT', status: { code: 'STATUS_CODE_ERROR' } });
+    expect((await post('/v1/traces', JSON.stringify(body), { 'content-type': 'application/json' })).status).toBe(200);
+    const trace = await getJson<{ data: Array<{ spans: Array<{ tags: Array<{ key: string; value: unknown }> }> }> }>(collector.url, `/api/traces/${traceId}`);
+    expect(trace.body.data[0]!.spans[0]!.tags).toEqual(expect.arrayContaining([{ key: 'span.kind', type: 'string', value: 'client' }, { key: 'error', type: 'bool', value: true }]));
+    const log = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(Date.now()) * 1_000_000n), severityNumber: 'SEVERITY_NUMBER_WARN2', body: { stringValue: 'enum' }, traceId }] }] }] };
+    expect((await post('/v1/logs', JSON.stringify(log), { 'content-type': 'application/json' })).status).toBe(200);
+    const logs = await getJson<{ data: Array<{ severityNumber: number }> }>(collector.url, `/api/logs?traceId=${traceId}`);
+    expect(logs.body.data.map((l) => l.severityNumber)).toEqual([14]);
+  });
+
   it('keeps data accepted before a bad request', async () => {
     const good = jsonSpanRequest();
     expect((await post('/v1/traces', JSON.stringify(good.body), { 'content-type': 'application/json' })).status).toBe(200);

@@ -6,7 +6,7 @@ import { attributesFromJson, attributesToJson, storedKey, type Attributes } from
 import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
-import { SpanKind, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
+import { SPAN_KIND_NAMES, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
 import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
 
@@ -55,15 +55,6 @@ interface SpanExtra {
   droppedLinksCount?: number;
   scopeAttributes?: Attributes;
 }
-
-const KIND_TAG_VALUES: Record<string, number> = {
-  internal: SpanKind.INTERNAL,
-  server: SpanKind.SERVER,
-  client: SpanKind.CLIENT,
-  producer: SpanKind.PRODUCER,
-  consumer: SpanKind.CONSUMER,
-};
-const STATUS_TAG_VALUES: Record<string, number> = { UNSET: StatusCode.UNSET, OK: StatusCode.OK, ERROR: StatusCode.ERROR };
 
 /** Spans in the embedded DuckDB database. */
 export class DuckDbSpanStore implements SpanStore {
@@ -241,8 +232,8 @@ export class DuckDbSpanStore implements SpanStore {
  */
 function tagCondition(key: string, value: string, p: SqlParams, resources: ResourceCatalog): string {
   if (key === 'error') return value === 'true' ? `status_code = ${StatusCode.ERROR}` : `status_code <> ${StatusCode.ERROR}`;
-  if (key === 'span.kind') return `kind = ${p.int(KIND_TAG_VALUES[value] ?? -1)}`;
-  if (key === 'otel.status_code') return `status_code = ${p.int(STATUS_TAG_VALUES[value] ?? -1)}`;
+  if (key === 'span.kind') return `kind = ${p.int(value === '' ? -1 : SPAN_KIND_NAMES.indexOf(value))}`;
+  if (key === 'otel.status_code') return `status_code = ${p.int(Object.hasOwn(StatusCode, value) ? StatusCode[value as keyof typeof StatusCode] : -1)}`;
   if (key === 'otel.status_description') return `json_extract_string(extra, '$.statusMessage') = ${p.text(value)}`;
   const byAttribute = `json_extract_string(attributes, ${p.text(jsonKeyPath(storedKey(key)))}) = ${p.text(value)}`;
   const resourceIds = resources.idsWhere(key, value);
