@@ -18,13 +18,10 @@ export interface BucketCounts {
 /** The default bound on series accumulated at once. */
 export const DEFAULT_MAX_DELTA_SERIES = 100_000;
 
-interface SumEntry {
+/** A series' running total and the end of the last point added to it. */
+interface Entry<V> {
   timeUnixNano: bigint;
-  value: number;
-}
-interface HistogramEntry {
-  timeUnixNano: bigint;
-  value: BucketCounts;
+  value: V;
 }
 
 /**
@@ -36,8 +33,8 @@ export class DeltaState {
   readonly maxSeries: number;
   /** Points refused because the series limit was reached. */
   refusedForLimit = 0;
-  #sums = new Map<string, SumEntry>();
-  #histograms = new Map<string, HistogramEntry>();
+  #sums = new Map<string, Entry<number>>();
+  #histograms = new Map<string, Entry<BucketCounts>>();
 
   constructor(maxSeries: number = DEFAULT_MAX_DELTA_SERIES) {
     if (!Number.isInteger(maxSeries) || maxSeries < 0) throw new RangeError(`maxSeries: expected a non-negative integer, got ${maxSeries}`);
@@ -51,33 +48,26 @@ export class DeltaState {
 
   /** Adds a delta to its series; returns the running total, or why the point is refused. */
   addSum(key: string, startUnixNano: bigint, timeUnixNano: bigint, delta: number): number | string {
-    const entry = this.#sums.get(key);
-    if (entry === undefined) {
-      const full = this.#refuseNew();
-      if (full !== null) return full;
-      this.#sums.set(key, { timeUnixNano, value: delta });
-      return delta;
-    }
-    const order = checkOrder(entry.timeUnixNano, startUnixNano, timeUnixNano);
-    if (order !== null) return order;
-    entry.timeUnixNano = timeUnixNano;
-    entry.value += delta;
-    return entry.value;
+    return this.#add(this.#sums, key, startUnixNano, timeUnixNano, delta, (total, d) => total + d);
   }
 
   /** Adds a delta histogram to its series; returns the running totals (owned by the state: read, do not keep), or why the point is refused. */
   addHistogram(key: string, startUnixNano: bigint, timeUnixNano: bigint, delta: BucketCounts): BucketCounts | string {
-    const entry = this.#histograms.get(key);
+    return this.#add(this.#histograms, key, startUnixNano, timeUnixNano, delta, mergeBuckets);
+  }
+
+  #add<V>(series: Map<string, Entry<V>>, key: string, startUnixNano: bigint, timeUnixNano: bigint, delta: V, merge: (total: V, delta: V) => V): V | string {
+    const entry = series.get(key);
     if (entry === undefined) {
       const full = this.#refuseNew();
       if (full !== null) return full;
-      this.#histograms.set(key, { timeUnixNano, value: delta });
+      series.set(key, { timeUnixNano, value: delta });
       return delta;
     }
     const order = checkOrder(entry.timeUnixNano, startUnixNano, timeUnixNano);
     if (order !== null) return order;
     entry.timeUnixNano = timeUnixNano;
-    entry.value = mergeBuckets(entry.value, delta);
+    entry.value = merge(entry.value, delta);
     return entry.value;
   }
 

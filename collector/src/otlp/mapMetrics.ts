@@ -110,6 +110,13 @@ function mapMetric(metric: Msg, base: Labels, out: MappingOutput): void {
   if (name === '') throw new OtlpDecodeError('name: a metric name is required');
   const unit = readString(metric.unit, 'unit');
   const help = readString(metric.description, 'description');
+  /** The context of a sum or histogram family, or null when its temporality refuses its points. */
+  const withTemporality = (data: Msg, field: string, type: MetricType): MetricContext | null => {
+    const temporality = readEnum(data.aggregationTemporality, TEMPORALITY_NAMES, `${field}.aggregationTemporality`);
+    const c: MetricContext = { family: familyName(name, unit, type, false), type, base, delta: temporality === DELTA };
+    out.describe(c, help);
+    return out.checkTemporality(temporality, data, name) ? c : null;
+  };
   let ctx: MetricContext;
   let data: Msg | null;
   if ((data = readMessage<Msg>(metric.gauge, 'gauge')) !== null) {
@@ -117,24 +124,14 @@ function mapMetric(metric: Msg, base: Labels, out: MappingOutput): void {
     out.describe(ctx, help);
     forEachPoint(data, 'gauge', (p, i) => numberPoint(p, i, ctx, out));
   } else if ((data = readMessage<Msg>(metric.sum, 'sum')) !== null) {
-    const type = readBool(data.isMonotonic, 'sum.isMonotonic') ? 'counter' : 'gauge';
-    const temporality = readEnum(data.aggregationTemporality, TEMPORALITY_NAMES, 'sum.aggregationTemporality');
-    ctx = { family: familyName(name, unit, type, false), type, base, delta: temporality === DELTA };
-    out.describe(ctx, help);
-    if (!out.checkTemporality(temporality, data, name)) return;
-    forEachPoint(data, 'sum', (p, i) => numberPoint(p, i, ctx, out));
+    const c = withTemporality(data, 'sum', readBool(data.isMonotonic, 'sum.isMonotonic') ? 'counter' : 'gauge');
+    if (c !== null) forEachPoint(data, 'sum', (p, i) => numberPoint(p, i, c, out));
   } else if ((data = readMessage<Msg>(metric.histogram, 'histogram')) !== null) {
-    const temporality = readEnum(data.aggregationTemporality, TEMPORALITY_NAMES, 'histogram.aggregationTemporality');
-    ctx = { family: familyName(name, unit, 'histogram', false), type: 'histogram', base, delta: temporality === DELTA };
-    out.describe(ctx, help);
-    if (!out.checkTemporality(temporality, data, name)) return;
-    forEachPoint(data, 'histogram', (p, i) => histogramPoint(p, i, ctx, out, readExplicitBuckets));
+    const c = withTemporality(data, 'histogram', 'histogram');
+    if (c !== null) forEachPoint(data, 'histogram', (p, i) => histogramPoint(p, i, c, out, readExplicitBuckets));
   } else if ((data = readMessage<Msg>(metric.exponentialHistogram, 'exponentialHistogram')) !== null) {
-    const temporality = readEnum(data.aggregationTemporality, TEMPORALITY_NAMES, 'exponentialHistogram.aggregationTemporality');
-    ctx = { family: familyName(name, unit, 'histogram', false), type: 'histogram', base, delta: temporality === DELTA };
-    out.describe(ctx, help);
-    if (!out.checkTemporality(temporality, data, name)) return;
-    forEachPoint(data, 'exponentialHistogram', (p, i) => histogramPoint(p, i, ctx, out, readExponentialBuckets));
+    const c = withTemporality(data, 'exponentialHistogram', 'histogram');
+    if (c !== null) forEachPoint(data, 'exponentialHistogram', (p, i) => histogramPoint(p, i, c, out, readExponentialBuckets));
   } else if ((data = readMessage<Msg>(metric.summary, 'summary')) !== null) {
     ctx = { family: familyName(name, unit, 'summary', false), type: 'summary', base, delta: false };
     out.describe(ctx, help);

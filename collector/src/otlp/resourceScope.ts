@@ -68,22 +68,12 @@ export function forEachItem(
   for (let r = 0; r < resources.length; r++) {
     const rPath = `${nesting.resources}[${r}]`;
     const rm = readMessage<Msg>(resources[r], rPath) ?? nullItem(rPath);
-    let resource: ResourceInfo;
-    try {
-      resource = readResource(rm.resource, limits, stats);
-    } catch (e) {
-      rethrowAt(e, rPath);
-    }
+    const resource = at(rPath, () => readResource(rm.resource, limits, stats));
     const scopes = readList<Msg>(rm[nesting.scopes], `${rPath}.${nesting.scopes}`);
     for (let s = 0; s < scopes.length; s++) {
       const sPath = `${rPath}.${nesting.scopes}[${s}]`;
       const sm = readMessage<Msg>(scopes[s], sPath) ?? nullItem(sPath);
-      let scope: ScopeInfo;
-      try {
-        scope = readScope(sm.scope, limits, stats);
-      } catch (e) {
-        rethrowAt(e, sPath);
-      }
+      const scope = at(sPath, () => readScope(sm.scope, limits, stats));
       const items = readList<Msg>(sm[nesting.items], `${sPath}.${nesting.items}`);
       for (let i = 0; i < items.length; i++) {
         try {
@@ -99,4 +89,13 @@ export function forEachItem(
 
 function nullItem(path = 'item'): never {
   throw new OtlpDecodeError(`${path}: expected an object, got null`);
+}
+
+/** Runs a read, re-throwing its decode error with the path it happened at. */
+function at<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    rethrowAt(e, path);
+  }
 }
