@@ -55,7 +55,6 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
   const budget = new ByteBudget(config.limits.maxInFlightBytes);
   app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));

@@ -119,7 +119,7 @@ export class DuckDbLogStore implements LogStore {
     const where: string[] = [];
     if (q.traceId !== undefined) {
       const key = traceKey(q.traceId);
-      const range = await this.traceIndex.lookup(this.read, key);
+      const range = await this.traceIndex.lookup(this.read, [key]);
       if (range === null) return { records: [], next: null };
       where.push(`time_ns BETWEEN ${p.bigint(range.minUnixNano)} AND ${p.bigint(range.maxUnixNano)}`, `trace_key = ${p.bigint(key)}`, `trace_id = ${p.blob(q.traceId)}`);
     }

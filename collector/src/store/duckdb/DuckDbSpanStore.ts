@@ -5,7 +5,7 @@ import { DuckDBBlobValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, storedKey, type Attributes } from '../../model/attributes.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
-import { traceKey } from '../../model/ids.ts';
+import { idToHex, traceKey } from '../../model/ids.ts';
 import { SPAN_KIND_NAMES, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
 import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
@@ -136,7 +136,7 @@ export class DuckDbSpanStore implements SpanStore {
 
   async getTrace(traceId: Uint8Array): Promise<SpanRecord[]> {
     const key = traceKey(traceId);
-    const range = await this.traceIndex.lookup(this.read, key);
+    const range = await this.traceIndex.lookup(this.read, [key]);
     if (range === null) return [];
     const p = new SqlParams();
     const sql = `SELECT ${COLUMNS} FROM spans
@@ -162,23 +162,24 @@ export class DuckDbSpanStore implements SpanStore {
 
   async getTraces(traceIds: readonly Uint8Array[]): Promise<SpanRecord[][]> {
     if (traceIds.length === 0) return [];
-    const ranges = (await Promise.all(traceIds.map((id) => this.traceIndex.lookup(this.read, traceKey(id))))).filter((r) => r !== null);
-    if (ranges.length === 0) return traceIds.map(() => []);
+    const range = await this.traceIndex.lookup(this.read, traceIds.map(traceKey));
+    if (range === null) return traceIds.map(() => []);
     const p = new SqlParams();
-    const min = ranges.reduce((m, r) => (r.minUnixNano < m ? r.minUnixNano : m), ranges[0]!.minUnixNano);
-    const max = ranges.reduce((m, r) => (r.maxUnixNano > m ? r.maxUnixNano : m), ranges[0]!.maxUnixNano);
     const keys = traceIds.map((id) => p.bigint(traceKey(id))).join(', ');
     const ids = traceIds.map((id) => p.blob(id)).join(', ');
     const sql = `SELECT ${COLUMNS} FROM spans
-      WHERE start_ns BETWEEN ${p.bigint(min)} AND ${p.bigint(max)} AND trace_key IN (${keys}) AND trace_id IN (${ids})
+      WHERE start_ns BETWEEN ${p.bigint(range.minUnixNano)} AND ${p.bigint(range.maxUnixNano)} AND trace_key IN (${keys}) AND trace_id IN (${ids})
       ORDER BY start_ns`;
     const rows = (await this.read.runAndReadAll(sql, p.values, p.types)).getRows();
-    const byTrace = new Map<string, SpanRecord[]>(traceIds.map((id) => [Buffer.from(id).toString('hex'), []]));
+    const byTrace = new Map<string, SpanRecord[]>();
     for (const row of rows) {
       const span = rowToSpan(row, this.resources);
-      byTrace.get(Buffer.from(span.traceId).toString('hex'))?.push(span);
+      const hex = idToHex(span.traceId);
+      const spans = byTrace.get(hex);
+      if (spans === undefined) byTrace.set(hex, [span]);
+      else spans.push(span);
     }
-    return [...byTrace.values()];
+    return traceIds.map((id) => byTrace.get(idToHex(id)) ?? []);
   }
 
   async getServices(): Promise<string[]> {

@@ -60,10 +60,12 @@ export class TraceTimeIndex {
     this.pending.clear();
   }
 
-  /** The time range of a trace's rows. */
-  async lookup(read: SqlReader, traceKey: bigint): Promise<TraceTimeRange | null> {
+  /** The time range holding the rows of the given traces (one scan, however many). */
+  async lookup(read: SqlReader, traceKeys: readonly bigint[]): Promise<TraceTimeRange | null> {
+    if (traceKeys.length === 0) return null;
     const p = new SqlParams();
-    const sql = `SELECT min(min_time_ns), max(max_time_ns) FROM ${this.table} WHERE trace_key = ${p.bigint(traceKey)}`;
+    const keys = traceKeys.map((k) => p.bigint(k)).join(', ');
+    const sql = `SELECT min(min_time_ns), max(max_time_ns) FROM ${this.table} WHERE trace_key IN (${keys})`;
     const row = (await read.runAndReadAll(sql, p.values, p.types)).getRows()[0];
     if (row === undefined || row[0] === null) return null;
     return { minUnixNano: row[0] as bigint, maxUnixNano: row[1] as bigint };
