@@ -1,13 +1,12 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { WriteQueue } from './WriteQueue.ts';
-import { DuckDBBlobValue } from '@duckdb/node-api';
+import { DuckDBBlobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog } from './ResourceCatalog.ts';
-import { appendBatch } from './appendBatch.ts';
-import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { traceKey } from '../../model/ids.ts';
 import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
 import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
+import { TraceTimeIndex } from './TraceTimeIndex.ts';
+import { WriteQueue } from './WriteQueue.ts';
+import { appendBatch } from './appendBatch.ts';
 import { SqlParams, type SqlReader, likeLiteral } from './sqlParams.ts';
 
 // body holds a string body as it is (so substring search sees the text) and

@@ -1,13 +1,12 @@
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { appendBatch } from './appendBatch.ts';
-import { WriteQueue } from './WriteQueue.ts';
-import { DuckDBBlobValue } from '@duckdb/node-api';
+import { DuckDBBlobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, storedKey, type Attributes } from '../../model/attributes.ts';
-import type { ResourceCatalog } from './ResourceCatalog.ts';
-import { TraceTimeIndex } from './TraceTimeIndex.ts';
 import { idToHex, traceKey } from '../../model/ids.ts';
 import { SPAN_KIND_NAMES, StatusCode, type SpanEvent, type SpanLink, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
+import type { ResourceCatalog } from './ResourceCatalog.ts';
+import { TraceTimeIndex } from './TraceTimeIndex.ts';
+import { WriteQueue } from './WriteQueue.ts';
+import { appendBatch } from './appendBatch.ts';
 import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
 
 // trace_key (the first 8 bytes of the trace id) is what lookups compare, after
