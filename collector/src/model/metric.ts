@@ -7,10 +7,20 @@ export interface MetricSample {
   /** Unix milliseconds. */
   timestampMs: number;
   value: number;
+  /** An exemplar recorded with this sample (a trace id that produced a latency, say). */
+  exemplar?: Exemplar;
+}
+
+/** An exemplar: labels of its own (typically `trace_id`), a value and a time, attached to a series. */
+export interface Exemplar {
+  labels: Labels;
+  value: number;
+  /** Unix milliseconds. */
+  timestampMs: number;
 }
 
 /** Prometheus metric types, as `/api/v1/metadata` reports them. */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
 /** Type, help and unit of a metric family. */
 export interface MetricMetadata {

@@ -1,4 +1,5 @@
-import type { MetricMetadata, MetricSample } from '../model/metric.ts';
+import type { ParsedExposition } from '../metrics/exposition.ts';
+import type { Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
 import type { LogRecord } from '../model/log.ts';
 import type { SpanRecord } from '../model/span.ts';
 import { LimitStats, type ItemLimits } from '../otlp/limits.ts';
@@ -113,6 +114,22 @@ export class Ingest {
     const mapped = mapOrReject(() => mapMetricsRequest(request, this.options.limits, stats, this.deltaState, this.window()));
     for (const m of mapped.metadata) this.pendingMetadata.set(m.metric, m);
     return this.store('metrics', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.sampleWriter);
+  }
+
+  /**
+   * Stores one pushed exposition (POST /metrics/job/...): every sample stamped
+   * with the time of arrival, the grouping labels (job, instance, ...) set on
+   * every series over any the text had, as the Pushgateway does.
+   */
+  pushedMetrics(parsed: ParsedExposition, grouping: Labels): Promise<IngestResult> {
+    const nowMs = this.options.now();
+    const items: MetricSample[] = parsed.samples.map((s) => {
+      const labels = { ...s.labels, ...grouping };
+      const exemplar = s.exemplar === undefined ? undefined : { labels: s.exemplar.labels, value: s.exemplar.value, timestampMs: s.exemplar.timestampMs ?? nowMs };
+      return exemplar === undefined ? { labels, timestampMs: nowMs, value: s.value } : { labels, timestampMs: nowMs, value: s.value, exemplar };
+    });
+    for (const m of parsed.metadata) this.pendingMetadata.set(m.metric, m);
+    return this.store('metrics', 'push', items, 0, '', new LimitStats(), this.sampleWriter);
   }
 
   /** Writes everything queued and refuses new items. */

@@ -5,7 +5,7 @@
  * spans and logs and Unix milliseconds for metric samples, as each data model has it.
  */
 import type { LogRecord } from '../model/log.ts';
-import type { Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
+import type { Exemplar, Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
 import type { SpanRecord } from '../model/span.ts';
 
 /** A trace search; every filter applies to one span, as in Jaeger. */
@@ -113,12 +113,20 @@ export interface SeriesSamples {
   values: number[];
 }
 
+/** A series with its exemplars in a time range, oldest first; Prometheus' /api/v1/query_exemplars shape. */
+export interface SeriesExemplars {
+  seriesLabels: Labels;
+  exemplars: Exemplar[];
+}
+
 /** Metric samples in the Prometheus data model. */
 export interface MetricStore {
   /** Makes the samples durable before resolving; metadata is kept per metric name. */
   appendSamples(samples: readonly MetricSample[], metadata?: readonly MetricMetadata[]): Promise<void>;
   /** Series matching every matcher with their samples in [startMs, endMs]. */
   selectSeries(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesSamples[]>;
+  /** Exemplars (stored with the samples that carried them) of series matching every matcher, in [startMs, endMs]. */
+  selectExemplars(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesExemplars[]>;
   /** Label names of series matching the matchers (all series when none). */
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]>;
   /** Values of one label over series matching the matchers. */

@@ -3,7 +3,7 @@ import { WriteQueue } from './WriteQueue.ts';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { Labels, MetricMetadata, MetricSample, MetricType } from '../../model/metric.ts';
 import { STALE_NAN, isStaleNaN } from '../../model/metric.ts';
-import type { LabelMatcher, MetricStore, SeriesSamples } from '../types.ts';
+import type { LabelMatcher, MetricStore, SeriesExemplars, SeriesSamples } from '../types.ts';
 import { SqlParams, jsonKeyPath, type SqlReader } from './sqlParams.ts';
 
 // A stale marker is stored as a NULL value, not as its NaN: DuckDB keeps the
@@ -21,6 +21,12 @@ CREATE TABLE IF NOT EXISTS metric_samples (
   series_id UBIGINT NOT NULL,
   timestamp_ms BIGINT NOT NULL,
   value DOUBLE             -- NULL is Prometheus' stale marker
+);
+CREATE TABLE IF NOT EXISTS metric_exemplars (
+  series_id UBIGINT NOT NULL,
+  timestamp_ms BIGINT NOT NULL,
+  value DOUBLE NOT NULL,
+  labels VARCHAR NOT NULL  -- JSON object of the exemplar's own labels (trace_id, ...)
 );
 CREATE TABLE IF NOT EXISTS metric_metadata (
   metric_name VARCHAR NOT NULL,
@@ -160,6 +166,23 @@ export class DuckDbMetricStore implements MetricStore {
           appender.closeSync();
         }
       }
+      const withExemplar = samples.flatMap((sample, i) => (sample.exemplar === undefined ? [] : [i]));
+      if (withExemplar.length > 0) {
+        const appender = await this.write.createAppender('metric_exemplars');
+        try {
+          for (const i of withExemplar) {
+            const e = samples[i]!.exemplar!;
+            appender.appendUBigInt(ids[i]!);
+            appender.appendBigInt(BigInt(Math.trunc(e.timestampMs)));
+            appender.appendDouble(e.value);
+            appender.appendVarchar(JSON.stringify(e.labels));
+            appender.endRow();
+          }
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+      }
       for (const m of changedMetadata) {
         // Latest wins; metadata changes rarely, so delete-then-insert needs no key constraint.
         await this.write.run('DELETE FROM metric_metadata WHERE metric_name = $1', [m.metric]);
@@ -219,6 +242,27 @@ export class DuckDbMetricStore implements MetricStore {
       .map((s) => ({ labels: s.labels, timestampsMs: s.timestampsMs, values: s.stale ? keepNaNBits(s.values) : s.values }));
   }
 
+  async selectExemplars(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesExemplars[]> {
+    const params = new SqlParams();
+    const sql = `SELECT s.metric_name, s.labels, e.timestamp_ms, e.value, e.labels
+      FROM metric_exemplars e JOIN metric_series s USING (series_id)
+      WHERE e.series_id IN (SELECT series_id FROM metric_series WHERE ${matchersSql(matchers, params)})
+        AND e.timestamp_ms >= ${params.bigint(BigInt(Math.ceil(startMs)))} AND e.timestamp_ms <= ${params.bigint(BigInt(Math.floor(endMs)))}
+      ORDER BY s.metric_name, s.labels, e.timestamp_ms`;
+    const rows = (await this.read.runAndReadAll(sql, params.values, params.types)).getRows();
+    const bySeries = new Map<string, SeriesExemplars>();
+    for (const [name, labels, time, value, exemplarLabels] of rows) {
+      const key = `${name as string}\u0000${labels as string}`;
+      let series = bySeries.get(key);
+      if (series === undefined) {
+        series = { seriesLabels: { __name__: name as string, ...(JSON.parse(labels as string) as Labels) }, exemplars: [] };
+        bySeries.set(key, series);
+      }
+      series.exemplars.push({ labels: JSON.parse(exemplarLabels as string) as Labels, value: value as number, timestampMs: Number(time) });
+    }
+    return [...bySeries.values()];
+  }
+
   async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
     const params = new SqlParams();
     const where = matchersSql(matchers, params);
@@ -252,6 +296,7 @@ export class DuckDbMetricStore implements MetricStore {
     let gone: DuckDBValue[][];
     try {
       deleted = (await this.write.run('DELETE FROM metric_samples WHERE timestamp_ms < $1', values)).rowsChanged;
+      await this.write.run('DELETE FROM metric_exemplars WHERE timestamp_ms < $1', values);
       // Series left without samples go too, as Prometheus forgets them after retention.
       gone = deleted === 0 ? [] : (await this.write.runAndReadAll(
         'DELETE FROM metric_series WHERE series_id NOT IN (SELECT DISTINCT series_id FROM metric_samples) RETURNING metric_name, labels',

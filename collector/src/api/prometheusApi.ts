@@ -1,0 +1,182 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Labels } from '../model/metric.ts';
+import { PromQLError, selectorsOf, singleSelector } from '../promql/selectors.ts';
+import type { LabelMatcher, MetricStore } from '../store/types.ts';
+import type { CollectorLog } from '../telemetry/log.ts';
+
+/** Settings of the Prometheus HTTP API. */
+export interface PrometheusApiOptions {
+  log: CollectorLog;
+}
+
+/** A request Prometheus would answer with 400 `bad_data`; the message names the parameter. */
+class BadData extends Error {}
+
+/** Prometheus' smallest and largest API times (its minTime and maxTime), in milliseconds. */
+const MIN_TIME_MS = -9_223_372_036_854;
+const MAX_TIME_MS = 9_223_372_036_854;
+
+/**
+ * The parts of the Prometheus HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/)
+ * that read series, labels, metadata and exemplars: `/api/v1/series`,
+ * `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/metadata` and
+ * `/api/v1/query_exemplars`, by GET or form-encoded POST, with Prometheus'
+ * parameters, JSON envelope and error types.
+ */
+export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApiOptions): Router {
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '1mb' });
+
+  const route = (path: string, handler: (params: Params) => Promise<unknown>) => {
+    const run = (req: Request, res: Response) => {
+      let params: Params;
+      try {
+        params = new Params(req);
+      } catch (error) {
+        send(res, error);
+        return;
+      }
+      handler(params).then(
+        (data) => res.json({ status: 'success', data }),
+        (error: unknown) => {
+          if (!(error instanceof BadData || error instanceof PromQLError)) options.log.error(`${path} failed`, { error });
+          send(res, error);
+        },
+      );
+    };
+    router.get(path, run);
+    router.post(path, form, run);
+  };
+
+  route('/api/v1/series', async (p) => {
+    const selectors = p.matches(true);
+    const { startMs, endMs } = p.range();
+    const seen = new Map<string, Labels>();
+    for (const matchers of selectors) {
+      for (const s of await metrics.selectSeries(matchers, startMs, endMs)) seen.set(JSON.stringify(s.labels), s.labels);
+    }
+    return [...seen.values()];
+  });
+
+  route('/api/v1/labels', async (p) => {
+    const selectors = p.matches(false);
+    const names = new Set<string>();
+    for (const matchers of selectors.length === 0 ? [[]] : selectors) for (const n of await metrics.labelNames(matchers)) names.add(n);
+    return [...names].sort();
+  });
+
+  route('/api/v1/label/:name/values', async (p) => {
+    const name = p.pathParam('name');
+    const selectors = p.matches(false);
+    const values = new Set<string>();
+    for (const matchers of selectors.length === 0 ? [[]] : selectors) for (const v of await metrics.labelValues(name, matchers)) values.add(v);
+    return [...values].sort();
+  });
+
+  route('/api/v1/metadata', async (p) => {
+    const metric = p.get('metric');
+    const limit = p.get('limit');
+    const max = limit === undefined ? Infinity : Number(limit);
+    if (!Number.isInteger(max) && max !== Infinity) throw new BadData(`invalid parameter "limit": expected a whole number, got ${JSON.stringify(limit)}`);
+    const out: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
+    for (const m of await metrics.metadata()) {
+      if (metric !== undefined && m.metric !== metric) continue;
+      if (max > 0 && Object.keys(out).length >= max) break;
+      out[m.metric] = [{ type: m.type, help: m.help, unit: m.unit }];
+    }
+    return out;
+  });
+
+  route('/api/v1/query_exemplars', async (p) => {
+    const query = p.get('query');
+    if (query === undefined) throw new BadData('invalid parameter "query": required');
+    const { startMs, endMs } = p.range();
+    if (endMs < startMs) throw new BadData('invalid parameter "end": end timestamp must not be before start time');
+    const out = [];
+    for (const matchers of selectorsOf(query)) {
+      for (const s of await metrics.selectExemplars(matchers, startMs, endMs)) {
+        out.push({ seriesLabels: s.seriesLabels, exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: formatValue(e.value), timestamp: e.timestampMs / 1000 })) });
+      }
+    }
+    return out;
+  });
+
+  return router;
+}
+
+/** Prometheus writes sample values as strings, with its spellings of the special values. */
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+function send(res: Response, error: unknown): void {
+  if (error instanceof BadData || error instanceof PromQLError) {
+    res.status(400).json({ status: 'error', errorType: 'bad_data', error: error.message });
+  } else {
+    res.status(500).json({ status: 'error', errorType: 'internal', error: 'internal error' });
+  }
+}
+
+/** Parameters from the query string or a form body, as Prometheus reads them. */
+class Params {
+  private readonly values = new Map<string, string[]>();
+  private readonly req: Request;
+
+  constructor(req: Request) {
+    this.req = req;
+    const add = (source: unknown) => {
+      if (source === null || typeof source !== 'object') return;
+      for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+        const list = this.values.get(key) ?? [];
+        for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') list.push(v);
+        this.values.set(key, list);
+      }
+    };
+    add(req.query);
+    add(req.body);
+  }
+
+  get(name: string): string | undefined {
+    return this.values.get(name)?.[0];
+  }
+
+  pathParam(name: string): string {
+    const value = (this.req.params as Record<string, string>)[name];
+    if (value === undefined || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) throw new BadData(`invalid label name: ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  /** `match[]` selectors; required for /api/v1/series. */
+  matches(required: boolean): LabelMatcher[][] {
+    const texts = this.values.get('match[]') ?? [];
+    if (required && texts.length === 0) throw new BadData('no match[] parameter provided');
+    return texts.map((t) => {
+      try {
+        return singleSelector(t);
+      } catch (error) {
+        throw new BadData(`invalid parameter "match[]": ${(error as Error).message}`);
+      }
+    });
+  }
+
+  /** `start` and `end`, each optional: the whole of time where absent, as Prometheus defaults them. */
+  range(): { startMs: number; endMs: number } {
+    const startMs = this.time('start') ?? MIN_TIME_MS;
+    const endMs = this.time('end') ?? MAX_TIME_MS;
+    return { startMs, endMs };
+  }
+
+  /** A time as Unix seconds (fractions allowed) or RFC 3339, in milliseconds. */
+  private time(name: string): number | undefined {
+    const text = this.get(name);
+    if (text === undefined || text === '') return undefined;
+    const seconds = Number(text);
+    if (text.trim() !== '' && Number.isFinite(seconds)) return Math.round(seconds * 1000);
+    const ms = Date.parse(text);
+    if (/^\d{4}-\d{2}-\d{2}T/.test(text) && Number.isFinite(ms)) return ms;
+    throw new BadData(`invalid parameter "${name}": cannot parse ${JSON.stringify(text)} to a valid timestamp`);
+  }
+}
