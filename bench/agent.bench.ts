@@ -7,7 +7,7 @@
  * Two set-ups: the agent exporting to a sink that accepts and discards OTLP
  * (the agent's own cost), and to a real collector on this machine.
  *
- *   npm run bench -- agent [--seconds 8] [--rounds 2]
+ *   npm run bench -- agent [--seconds 8] [--rounds 2] [--setups sink,collector]
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +18,8 @@ import { parseArgs, promisify } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { machineLine } from './machine.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' }, setups: { type: 'string', default: 'sink,collector' } } });
+const SETUPS = new Set(values.setups.split(','));
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const root = path.resolve(import.meta.dirname, '..');
@@ -107,10 +108,14 @@ const sink = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
 });
-await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`);
-sink.close();
+if (SETUPS.has('sink')) {
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`);
+  sink.close();
+}
 
-const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-'))]);
-await setUp('agent exporting to a real collector on this machine', collector.url);
-collector.child.kill('SIGTERM');
+if (SETUPS.has('collector')) {
+  const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-'))]);
+  await setUp('agent exporting to a real collector on this machine', collector.url);
+  collector.child.kill('SIGTERM');
+}

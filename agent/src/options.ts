@@ -1,3 +1,13 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+
+/** Instrumentations a service can add to the curated default set by name (MIRADOR_INSTRUMENTATIONS). */
+export const EXTRA_INSTRUMENTATIONS = ['express'] as const;
+export type ExtraInstrumentation = (typeof EXTRA_INSTRUMENTATIONS)[number];
+
+/** The OTEL_TRACES_SAMPLER values of the OpenTelemetry specification. */
+export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
 /** What a service tells the agent; every field has an environment variable and a default. */
 export interface AgentOptions {
   /** `service.name` of everything the service emits. Env: OTEL_SERVICE_NAME. */
@@ -6,6 +16,26 @@ export interface AgentOptions {
   collectorUrl?: string;
   /** Lowest winston level the logger writes. Env: MIRADOR_LOG_LEVEL. Default info. */
   logLevel?: string;
+  /** Which root spans are kept. Env: OTEL_TRACES_SAMPLER. Default parentbased_always_on. */
+  sampler?: SamplerName;
+  /** Ratio for the traceidratio samplers, 0 to 1. Env: OTEL_TRACES_SAMPLER_ARG. Default 1. */
+  samplerRatio?: number;
+  /** Named instrumentations to add to the default set. Env: MIRADOR_INSTRUMENTATIONS (comma-separated). */
+  extraInstrumentations?: ExtraInstrumentation[];
+  /** Further OpenTelemetry instrumentation objects, enabled beside the agent's. */
+  instrumentations?: Instrumentation[];
+  /** Ended spans held for export at most; beyond, spans are dropped and counted. Env: OTEL_BSP_MAX_QUEUE_SIZE. Default 2048. */
+  maxQueuedSpans?: number;
+  /** Log records held for export at most; beyond, records are dropped and counted. Env: OTEL_BLRP_MAX_QUEUE_SIZE. Default 2048. */
+  maxQueuedLogs?: number;
+  /** Longest wait for one export to the collector, retries included. Env: OTEL_EXPORTER_OTLP_TIMEOUT. Default 10000. */
+  exportTimeoutMs?: number;
+  /** How often the metrics registry is pushed to the collector; 0 turns pushing off. Env: MIRADOR_METRICS_PUSH_INTERVAL. Default 15000. */
+  metricsPushIntervalMs?: number;
+  /** Serve the registry on http://0.0.0.0:PORT/metrics for a Prometheus that scrapes; 0 picks a free port. Env: MIRADOR_METRICS_PORT. Default off. */
+  metricsPort?: number;
+  /** Longest time shutdown() spends flushing. Env: MIRADOR_SHUTDOWN_TIMEOUT. Default 5000. */
+  shutdownTimeoutMs?: number;
 }
 
 /** Options with every default applied. */
@@ -13,6 +43,16 @@ export interface ResolvedAgentOptions {
   serviceName: string;
   collectorUrl: string;
   logLevel: string;
+  sampler: SamplerName;
+  samplerRatio: number;
+  extraInstrumentations: ExtraInstrumentation[];
+  instrumentations: Instrumentation[];
+  maxQueuedSpans: number;
+  maxQueuedLogs: number;
+  exportTimeoutMs: number;
+  metricsPushIntervalMs: number;
+  metricsPort: number | null;
+  shutdownTimeoutMs: number;
   /** OTEL_BSP_SCHEDULE_DELAY: longest wait before buffered spans are sent. */
   spanExportDelayMs: number;
   /** OTEL_BLRP_SCHEDULE_DELAY: longest wait before buffered log records are sent. */
@@ -23,31 +63,99 @@ export interface ResolvedAgentOptions {
 export const DEFAULT_COLLECTOR_URL = 'http://127.0.0.1:4318';
 const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
+/** A parser turns an option's text or value into its value, or says what it expected. */
+type Parse<T> = (raw: unknown) => T | { expected: string };
+
+const wholeNumber =
+  (min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): Parse<number> =>
+  (raw) => {
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max ? n : { expected: `a whole number${unit} from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}` };
+  };
+
+const oneOf =
+  <T extends string>(values: readonly T[]): Parse<T> =>
+  (raw) =>
+    typeof raw === 'string' && (values as readonly string[]).includes(raw.trim().toLowerCase()) ? (raw.trim().toLowerCase() as T) : { expected: `one of ${values.join(', ')}` };
+
+const ratio: Parse<number> = (raw) => {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  return typeof n === 'number' && n >= 0 && n <= 1 ? n : { expected: 'a number from 0 to 1' };
+};
+
+const httpUrl: Parse<string> = (raw) =>
+  typeof raw === 'string' && /^https?:\/\/[^/]+/.test(raw.trim()) ? raw.trim().replace(/\/+$/, '') : { expected: `an http(s) URL such as ${DEFAULT_COLLECTOR_URL}` };
+
+const text: Parse<string> = (raw) => (typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : { expected: 'a non-empty string' });
+
+const nameList: Parse<ExtraInstrumentation[]> = (raw) => {
+  const names = typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw;
+  if (!Array.isArray(names) || !names.every((n) => (EXTRA_INSTRUMENTATIONS as readonly unknown[]).includes(n))) return { expected: `a list of ${EXTRA_INSTRUMENTATIONS.join(', ')}` };
+  return names as ExtraInstrumentation[];
+};
+
+/** One row per option: its key, its environment variable, its parser and its default. */
+interface OptionRow<K extends keyof ResolvedAgentOptions> {
+  key: K;
+  /** Option key in AgentOptions, when it has one. */
+  option?: keyof AgentOptions;
+  env?: string;
+  parse: Parse<ResolvedAgentOptions[K]>;
+  fallback: ResolvedAgentOptions[K];
+}
+
+const row = <K extends keyof ResolvedAgentOptions>(r: OptionRow<K>) => r;
+
+const ROWS = [
+  row({ key: 'serviceName', option: 'serviceName', env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'unknown_service:node' }),
+  row({ key: 'collectorUrl', option: 'collectorUrl', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', parse: httpUrl, fallback: DEFAULT_COLLECTOR_URL }),
+  row({ key: 'logLevel', option: 'logLevel', env: 'MIRADOR_LOG_LEVEL', parse: oneOf(LOG_LEVELS), fallback: 'info' }),
+  row({ key: 'sampler', option: 'sampler', env: 'OTEL_TRACES_SAMPLER', parse: oneOf(SAMPLERS), fallback: 'parentbased_always_on' }),
+  row({ key: 'samplerRatio', option: 'samplerRatio', env: 'OTEL_TRACES_SAMPLER_ARG', parse: ratio, fallback: 1 }),
+  row({ key: 'extraInstrumentations', option: 'extraInstrumentations', env: 'MIRADOR_INSTRUMENTATIONS', parse: nameList, fallback: [] }),
+  row({ key: 'maxQueuedSpans', option: 'maxQueuedSpans', env: 'OTEL_BSP_MAX_QUEUE_SIZE', parse: wholeNumber(1), fallback: 2048 }),
+  row({ key: 'maxQueuedLogs', option: 'maxQueuedLogs', env: 'OTEL_BLRP_MAX_QUEUE_SIZE', parse: wholeNumber(1), fallback: 2048 }),
+  row({ key: 'exportTimeoutMs', option: 'exportTimeoutMs', env: 'OTEL_EXPORTER_OTLP_TIMEOUT', parse: wholeNumber(1, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 10_000 }),
+  row({ key: 'metricsPushIntervalMs', option: 'metricsPushIntervalMs', env: 'MIRADOR_METRICS_PUSH_INTERVAL', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 15_000 }),
+  row({ key: 'metricsPort', option: 'metricsPort', env: 'MIRADOR_METRICS_PORT', parse: wholeNumber(0, 65535) as Parse<number | null>, fallback: null }),
+  row({ key: 'shutdownTimeoutMs', option: 'shutdownTimeoutMs', env: 'MIRADOR_SHUTDOWN_TIMEOUT', parse: wholeNumber(1, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
+  // The OpenTelemetry defaults: spans every 5 s, log records every second.
+  row({ key: 'spanExportDelayMs', env: 'OTEL_BSP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
+  row({ key: 'logExportDelayMs', env: 'OTEL_BLRP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 1000 }),
+];
+
+/** Every MIRADOR_* variable the agent reads; any other is reported as unknown. */
+export const MIRADOR_VARIABLES = ROWS.map((r) => r.env).filter((e): e is string => e?.startsWith('MIRADOR_') === true);
+
 /**
- * Applies environment and defaults. A malformed value is reported through
- * `warn` with what was expected, and its default used: the agent never
- * stops a service from starting.
+ * Applies options, then environment, then defaults. A malformed value or an
+ * unknown option is reported through `warn` with what was expected, and the
+ * default used: the agent never stops a service from starting.
  */
 export function resolveAgentOptions(options: AgentOptions, env: Readonly<Record<string, string | undefined>>, warn: (message: string) => void): ResolvedAgentOptions {
-  const serviceName = options.serviceName ?? env.OTEL_SERVICE_NAME ?? 'unknown_service:node';
-  let collectorUrl = (options.collectorUrl ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? DEFAULT_COLLECTOR_URL).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(collectorUrl)) {
-    warn(`collectorUrl / OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL such as ${DEFAULT_COLLECTOR_URL}, got ${JSON.stringify(collectorUrl)}; using ${DEFAULT_COLLECTOR_URL}`);
-    collectorUrl = DEFAULT_COLLECTOR_URL;
+  const known = new Set<string>(ROWS.map((r) => r.option).filter((o) => o !== undefined));
+  known.add('instrumentations');
+  for (const key of Object.keys(options)) if (!known.has(key)) warn(`unknown option ${JSON.stringify(key)}; expected one of ${[...known].join(', ')}`);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('MIRADOR_') && !MIRADOR_VARIABLES.includes(name)) warn(`unknown environment variable ${name}; the agent reads ${MIRADOR_VARIABLES.join(', ')}`);
   }
-  let logLevel = options.logLevel ?? env.MIRADOR_LOG_LEVEL ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) {
-    warn(`logLevel / MIRADOR_LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}; using info`);
-    logLevel = 'info';
+  const resolved: Record<string, unknown> = { instrumentations: Array.isArray(options.instrumentations) ? options.instrumentations : [] };
+  for (const r of ROWS) {
+    const fromOption = r.option === undefined ? undefined : options[r.option];
+    const fromEnv = r.env === undefined || env[r.env] === '' ? undefined : env[r.env];
+    const raw = fromOption ?? fromEnv;
+    if (raw === undefined) {
+      resolved[r.key] = r.fallback;
+      continue;
+    }
+    const value = (r.parse as Parse<unknown>)(raw);
+    if (value !== null && typeof value === 'object' && 'expected' in value) {
+      const where = [r.option, r.env].filter((x) => x !== undefined).join(' / ');
+      warn(`${where}: expected ${value.expected}, got ${JSON.stringify(raw)}; using ${JSON.stringify(r.fallback)}`);
+      resolved[r.key] = r.fallback;
+    } else {
+      resolved[r.key] = value;
+    }
   }
-  const delay = (name: string, fallback: number) => {
-    const text = env[name];
-    if (text === undefined || text === '') return fallback;
-    const n = Number(text);
-    if (Number.isInteger(n) && n >= 0) return n;
-    warn(`${name}: expected milliseconds as a whole number, got ${JSON.stringify(text)}; using ${fallback}`);
-    return fallback;
-  };
-  // The OpenTelemetry defaults: spans every 5 s, log records every second.
-  return { serviceName, collectorUrl, logLevel, spanExportDelayMs: delay('OTEL_BSP_SCHEDULE_DELAY', 5000), logExportDelayMs: delay('OTEL_BLRP_SCHEDULE_DELAY', 1000) };
+  return resolved as unknown as ResolvedAgentOptions;
 }

@@ -1,33 +1,39 @@
 import { diag, trace, type Tracer } from '@opentelemetry/api';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
+import { traceHttpServers } from './httpServerSpans.ts';
+import { defaultInstrumentations, extraInstrumentation } from './instrumentations.ts';
 import { createAgentLogger } from './logger.ts';
+import { MetricsPusher, pushPath, serveMetrics } from './metricsPush.ts';
+import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './options.ts';
+import { RequestDurationHistogram } from './requestDuration.ts';
+import { startSdk } from './sdk.ts';
+import { promMeterProvider } from './selfMetrics.ts';
 import { flushOnSignals } from './signals.ts';
-import { RequestDurationRecorder } from './RequestDurationRecorder.ts';
-import { resolveAgentOptions, type AgentOptions } from './options.ts';
 
 /** What a service gets from the agent. */
 export interface Agent {
   /** winston logger whose records carry trace_id and span_id and reach the collector. */
   logger: winston.Logger;
-  /** prom-client registry for the service's own (business) metrics, default Node metrics included. */
+  /** prom-client registry for the service's own (business) metrics, default Node metrics included; pushed to the collector. */
   metrics: Registry<OpenMetricsContentType>;
   tracer: Tracer;
-  /** Flushes spans and logs; safe to call twice. */
+  /** The options in effect, defaults and environment applied. */
+  options: ResolvedAgentOptions;
+  /** Pushes the metrics registry to the collector now (it is also pushed on an interval). */
+  pushMetrics(): Promise<void>;
+  /** Flushes spans, logs and metrics within the shutdown timeout and stops; safe to call twice. */
   shutdown(): Promise<void>;
 }
 
 let current: Agent | null = null;
+let instrumentations: Instrumentation[] = [];
+
+/** The instrumentations the agent enabled (for the register entry's loader hook). */
+export function enabledInstrumentations(): readonly Instrumentation[] {
+  return instrumentations;
+}
 
 /** The agent started in this process (by startAgent or the register entry), if any. */
 export function currentAgent(): Agent | null {
@@ -35,10 +41,11 @@ export function currentAgent(): Agent | null {
 }
 
 /**
- * Starts traces (HTTP and Express spans, W3C trace context), trace-correlated
- * logs and a metrics registry for this process. Options come from the
- * argument, then the environment, then defaults; a bad one is reported once
- * and replaced by its default, never thrown.
+ * Starts traces (HTTP server and client, fetch, RabbitMQ and PostgreSQL spans,
+ * W3C trace context), trace-correlated logs and a pushed metrics registry for
+ * this process. Options come from the argument, then the environment, then
+ * defaults; a bad one is reported once and replaced by its default, never
+ * thrown. A second call returns the agent already started.
  */
 export function startAgent(options: AgentOptions = {}): Agent {
   if (current !== null) return current;
@@ -47,28 +54,49 @@ export function startAgent(options: AgentOptions = {}): Agent {
   const metrics = new Registry<OpenMetricsContentType>();
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectDefaultMetrics({ register: metrics });
-  const sdk = new NodeSDK({
-    serviceName: resolved.serviceName,
-    spanProcessors: [
-      new RequestDurationRecorder(metrics),
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${resolved.collectorUrl}/v1/traces` }), scheduledDelayMillis: resolved.spanExportDelayMs }),
-    ],
-    logRecordProcessors: [
-      new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${resolved.collectorUrl}/v1/logs` }), scheduledDelayMillis: resolved.logExportDelayMs }),
-    ],
-    // Metrics are prom-client's (agent.metrics), not the SDK's.
-    metricReaders: [],
-    // A curated set, for start-up time and per-request cost: incoming and outgoing HTTP, fetch, Express routes, RabbitMQ, PostgreSQL.
-    instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation(), new ExpressInstrumentation(), new AmqplibInstrumentation(), new PgInstrumentation()],
+  const sdk = startSdk(resolved, promMeterProvider(metrics));
+  const tracer = trace.getTracer('@mirador/agent');
+  const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);
+  instrumentations = [...defaultInstrumentations(), ...resolved.extraInstrumentations.map(extraInstrumentation), ...resolved.instrumentations];
+  const unregister = registerInstrumentations({ tracerProvider: sdk.tracerProvider, instrumentations });
+  const pusher = new MetricsPusher(metrics, `${resolved.collectorUrl}${pushPath(resolved.serviceName)}`, resolved.metricsPushIntervalMs, resolved.exportTimeoutMs);
+  pusher.start();
+  const metricsServer = resolved.metricsPort === null ? null : serveMetrics(metrics, resolved.metricsPort).catch((error: unknown) => {
+    process.emitWarning(`@mirador/agent: cannot serve /metrics on port ${resolved.metricsPort}: ${String(error)}`);
+    return null;
   });
-  sdk.start();
+
   let stopping: Promise<void> | null = null;
+  const stop = async () => {
+    pusher.stop();
+    untraceServers();
+    unregister();
+    // Spans and logs first, so the last push counts what they exported.
+    await sdk.shutdown();
+    await pusher.push();
+    (await metricsServer)?.close();
+  };
   const agent: Agent = {
     logger: createAgentLogger(resolved.serviceName, resolved.logLevel),
     metrics,
-    tracer: trace.getTracer('@mirador/agent'),
+    tracer,
+    options: resolved,
+    pushMetrics: () => pusher.push(),
     shutdown() {
-      stopping ??= sdk.shutdown().catch((error: unknown) => diag.error('@mirador/agent: shutdown failed', error));
+      stopping ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          diag.warn(`@mirador/agent: shutdown took longer than ${resolved.shutdownTimeoutMs} ms; what was not flushed is dropped`);
+          resolve();
+        }, resolved.shutdownTimeoutMs);
+        timer.unref();
+        stop().then(
+          () => resolve(),
+          (error: unknown) => {
+            diag.error('@mirador/agent: shutdown failed', error);
+            resolve();
+          },
+        ).finally(() => clearTimeout(timer));
+      });
       return stopping;
     },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_COLLECTOR_URL, resolveAgentOptions } from '../src/options.ts';
+import { DEFAULT_COLLECTOR_URL, resolveAgentOptions, type AgentOptions } from '../src/options.ts';
 
-function resolve(options: Parameters<typeof resolveAgentOptions>[0], env: Record<string, string> = {}) {
+function resolve(options: AgentOptions, env: Record<string, string> = {}) {
   const warnings: string[] = [];
   return { resolved: resolveAgentOptions(options, env, (m) => warnings.push(m)), warnings };
 }
@@ -10,14 +10,54 @@ describe('resolveAgentOptions', () => {
   it('takes options first, then the standard environment variables, then defaults', () => {
     expect(resolve({ serviceName: 'a' }, { OTEL_SERVICE_NAME: 'b' }).resolved.serviceName).toBe('a');
     expect(resolve({}, { OTEL_SERVICE_NAME: 'b', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).resolved).toMatchObject({ serviceName: 'b', collectorUrl: 'http://collector:4318' });
-    expect(resolve({}).resolved).toEqual({ serviceName: 'unknown_service:node', collectorUrl: DEFAULT_COLLECTOR_URL, logLevel: 'info', spanExportDelayMs: 5000, logExportDelayMs: 1000 });
+    const { resolved, warnings } = resolve({});
+    expect(warnings).toEqual([]);
+    expect(resolved).toEqual({
+      serviceName: 'unknown_service:node',
+      collectorUrl: DEFAULT_COLLECTOR_URL,
+      logLevel: 'info',
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      extraInstrumentations: [],
+      instrumentations: [],
+      maxQueuedSpans: 2048,
+      maxQueuedLogs: 2048,
+      exportTimeoutMs: 10_000,
+      metricsPushIntervalMs: 15_000,
+      metricsPort: null,
+      shutdownTimeoutMs: 5000,
+      spanExportDelayMs: 5000,
+      logExportDelayMs: 1000,
+    });
+  });
+
+  it('reads the OpenTelemetry sampler variables and the MIRADOR_* ones', () => {
+    const { resolved, warnings } = resolve(
+      {},
+      {
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+        MIRADOR_INSTRUMENTATIONS: 'express',
+        MIRADOR_METRICS_PUSH_INTERVAL: '0',
+        MIRADOR_METRICS_PORT: '9464',
+        OTEL_BSP_MAX_QUEUE_SIZE: '100',
+      },
+    );
+    expect(warnings).toEqual([]);
+    expect(resolved).toMatchObject({ sampler: 'parentbased_traceidratio', samplerRatio: 0.25, extraInstrumentations: ['express'], metricsPushIntervalMs: 0, metricsPort: 9464, maxQueuedSpans: 100 });
   });
 
   it.each([
-    [{ collectorUrl: 'collector:4318' }, {}, 'collectorUrl / OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL such as http://127.0.0.1:4318, got "collector:4318"; using http://127.0.0.1:4318'],
-    [{ logLevel: 'loud' }, {}, 'logLevel / MIRADOR_LOG_LEVEL: expected one of error, warn, info, http, verbose, debug, silly, got "loud"; using info'],
-    [{}, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected milliseconds as a whole number, got "soon"; using 5000'],
-  ])('reports a malformed option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
+    [{ collectorUrl: 'collector:4318' }, {}, 'collectorUrl / OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL such as http://127.0.0.1:4318, got "collector:4318"; using "http://127.0.0.1:4318"'],
+    [{ logLevel: 'loud' }, {}, 'logLevel / MIRADOR_LOG_LEVEL: expected one of error, warn, info, http, verbose, debug, silly, got "loud"; using "info"'],
+    [{}, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected a whole number of milliseconds from 0 up, got "soon"; using 5000'],
+    [{}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'sampler / OTEL_TRACES_SAMPLER: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"; using "parentbased_always_on"'],
+    [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
+    [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
+    [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
+    [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_LOG_LEVEL, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
+    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, sampler, samplerRatio, extraInstrumentations, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
+  ])('reports a malformed or unknown option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
     const { warnings } = resolve(options, env);
     expect(warnings).toEqual([warning]);
   });

@@ -1,0 +1,112 @@
+import type * as Http from 'node:http';
+import { context, diag } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { Counter, type Registry, type RegistryContentType } from 'prom-client';
+import { UNTRACED } from './httpServerSpans.ts';
+
+const http = process.getBuiltinModule('node:http');
+const os = process.getBuiltinModule('node:os');
+
+/** A registry of either exposition format. */
+type AnyRegistry = Registry<RegistryContentType>;
+
+/** Longest pause between pushes after failures, however many in a row. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** The Pushgateway-style path the collector takes a registry on: job = service, instance = host:pid. */
+export function pushPath(serviceName: string): string {
+  return `/metrics/job/${encodeURIComponent(serviceName)}/instance/${encodeURIComponent(`${os.hostname()}:${process.pid}`)}`;
+}
+
+/**
+ * Pushes the registry's OpenMetrics text (exemplars included) to the
+ * collector every `intervalMs`. One push at a time; a failed push backs off
+ * exponentially, and a 429 or 503 waits for its Retry-After. A lost push
+ * loses nothing lasting: counters and histograms are cumulative, so the next
+ * push carries it. Counted in `mirador_agent_metric_pushes_total{result}`.
+ */
+export class MetricsPusher {
+  private readonly pushes: Counter<'result'>;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private failuresInARow = 0;
+  private notBefore = 0;
+
+  private readonly registry: AnyRegistry;
+  private readonly url: string;
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(registry: AnyRegistry, url: string, intervalMs: number, timeoutMs: number) {
+    this.registry = registry;
+    this.url = url;
+    this.intervalMs = intervalMs;
+    this.timeoutMs = timeoutMs;
+    this.pushes = new Counter({ name: 'mirador_agent_metric_pushes_total', help: 'Pushes of this registry to the collector, by result (ok, failed, skipped while one was in flight or backing off).', labelNames: ['result'], registers: [registry] });
+  }
+
+  start(): void {
+    if (this.intervalMs <= 0 || this.timer !== null) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private tick(): Promise<void> {
+    if (this.inFlight !== null || Date.now() < this.notBefore) {
+      this.pushes.inc({ result: 'skipped' });
+      return this.inFlight ?? Promise.resolve();
+    }
+    return this.push();
+  }
+
+  /** Pushes now (waiting for a push already in flight first); never rejects. */
+  async push(): Promise<void> {
+    if (this.inFlight !== null) await this.inFlight;
+    this.inFlight = context.with(suppressTracing(context.active()), () => this.send()).finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async send(): Promise<void> {
+    try {
+      const body = await this.registry.metrics();
+      const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': this.registry.contentType }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      await response.arrayBuffer();
+      if (!response.ok) throw Object.assign(new Error(`collector answered ${response.status}`), { retryAfter: response.headers.get('retry-after') });
+      this.pushes.inc({ result: 'ok' });
+      this.failuresInARow = 0;
+      this.notBefore = 0;
+    } catch (error) {
+      this.pushes.inc({ result: 'failed' });
+      this.failuresInARow++;
+      const retryAfterSeconds = Number((error as { retryAfter?: string | null }).retryAfter);
+      const backoff = Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** (this.failuresInARow - 1));
+      this.notBefore = Date.now() + backoff;
+      diag.debug(`@mirador/agent: metrics push to ${this.url} failed: ${String(error)}`);
+    }
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+/** Serves the registry on `GET /metrics` for a Prometheus that scrapes; its requests are not traced. */
+export function serveMetrics(registry: AnyRegistry, port: number): Promise<Http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the agent serves GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`collecting metrics failed: ${String(error)}\n`),
+    );
+  });
+  (server as unknown as Record<symbol, boolean>)[UNTRACED] = true;
+  server.unref();
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve(server));
+  });
+}
