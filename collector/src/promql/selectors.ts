@@ -18,21 +18,25 @@ const MATCH_TYPES: Record<string, LabelMatcher['type']> = { EqlSingle: '=', Neq:
 export function selectorsOf(expression: string): LabelMatcher[][] {
   if (expression.trim() === '') throw new PromQLError('empty expression');
   const tree = parser.parse(expression);
-  const selectors: LabelMatcher[][] = [];
-  let error: string | null = null;
+  // The grammar recovers from errors by inserting error nodes; any of them anywhere refuses the expression.
+  let errorAt = -1;
   tree.iterate({
     enter: (ref) => {
-      if (error !== null) return false;
-      if (ref.type.isError) {
-        error = `parse error at character ${ref.from + 1}: unexpected ${ref.from < expression.length ? JSON.stringify(expression.slice(ref.from, ref.from + 10)) : 'end of input'}`;
-        return false;
-      }
+      if (errorAt === -1 && ref.type.isError) errorAt = ref.from;
+      return errorAt === -1;
+    },
+  });
+  if (errorAt !== -1) {
+    throw new PromQLError(`parse error at character ${errorAt + 1}: unexpected ${errorAt < expression.length ? JSON.stringify(expression.slice(errorAt, errorAt + 10)) : 'end of input'}`);
+  }
+  const selectors: LabelMatcher[][] = [];
+  tree.iterate({
+    enter: (ref) => {
       if (ref.name !== 'VectorSelector') return undefined;
       selectors.push(selectorMatchers(ref.node, expression));
       return false;
     },
   });
-  if (error !== null) throw new PromQLError(error);
   for (const matchers of selectors) {
     // Prometheus refuses a selector that would match every series.
     if (!matchers.some((m) => !matchesEmpty(m))) throw new PromQLError('vector selector must contain at least one non-empty matcher');
