@@ -22,6 +22,22 @@ afterAll(async () => {
 type Trace = { traceID: string; spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> }> };
 
 describe('node --import @mirador/agent/register on an unmodified Express app', () => {
+  it('adds a span per Express middleware and handler only when asked to (MIRADOR_INSTRUMENTATIONS=express)', async () => {
+    const verbose = await startAppWithAgent('ordersApp.mjs', { OTEL_SERVICE_NAME: 'orders-verbose', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', MIRADOR_INSTRUMENTATIONS: 'express' });
+    try {
+      await fetch(`${verbose.url}/orders/7`);
+      const trace = await eventually(async () => {
+        const r = await fetch(`${collector.url}/api/traces?service=orders-verbose&lookback=5m`);
+        return ((await r.json()) as { data: Trace[] }).data[0];
+      });
+      const layers = trace.spans.filter((s) => s.tags.some((t) => t.key === 'express.type'));
+      expect(layers.length).toBeGreaterThan(0);
+    } finally {
+      verbose.child.kill('SIGKILL');
+    }
+    // (The default set, in the test below, names the server span by its route without any layer span.)
+  });
+
   it('traces a request across its server spans and finds all its log lines by trace id', async () => {
     const res = await fetch(`${app.url}/orders/42`);
     expect(await res.json()).toEqual({ id: '42', available: 3 });
@@ -34,6 +50,8 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     const root = trace.spans.find((s) => s.operationName === 'GET /orders/:id')!;
     const stock = trace.spans.find((s) => s.operationName === 'GET /stock/:sku')!;
     expect(root.references).toEqual([]);
+    // The route names the server span; no span per Express layer is needed for it.
+    expect(trace.spans.some((s) => s.tags.some((t) => t.key === 'express.type'))).toBe(false);
     expect(stock.references).toHaveLength(1); // its parent is the outgoing fetch's client span, itself a child of the order's spans
 
     const logs = await eventually(async () => {

@@ -11,7 +11,7 @@ afterAll(async () => {
 });
 
 describe('the agent on SIGTERM', () => {
-  it('flushes buffered spans, then lets the signal end a process that has no handler of its own', async () => {
+  it('flushes buffered spans and pushes its metrics, then lets the signal end a process that has no handler of its own', async () => {
     const service = `plain-${Date.now()}`;
     // Spans would wait a minute before being sent, were it not for the flush.
     const { child: app, url } = await startAppWithAgent('plainApp.mjs', { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '60000' });
@@ -21,5 +21,9 @@ describe('the agent on SIGTERM', () => {
     expect(await exit).toEqual({ code: null, signal: 'SIGTERM' });
     const r = await fetch(`${collector.url}/api/traces?service=${service}&lookback=5m`);
     expect(((await r.json()) as { data: unknown[] }).data).toHaveLength(1);
+    // Metrics are pushed every 15 s by default: only the flush on the signal can have sent these.
+    const selector = encodeURIComponent(`http_server_request_duration_seconds_count{job="${service}"}`);
+    const series = await fetch(`${collector.url}/api/v1/series?match[]=${selector}`);
+    expect(((await series.json()) as { data: unknown[] }).data).toHaveLength(1);
   });
 });

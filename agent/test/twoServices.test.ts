@@ -24,6 +24,7 @@ async function startService(role: 'front' | 'back', env: Record<string, string>)
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_BSP_SCHEDULE_DELAY: '100',
     OTEL_BLRP_SCHEDULE_DELAY: '100',
+    MIRADOR_METRICS_PUSH_INTERVAL: '300',
     ...env,
   });
   apps.push(app);
@@ -84,5 +85,31 @@ describe('two services with the agent, over HTTP and RabbitMQ', () => {
       ['shop-back', 'price looked up'],
       ['shop-back', 'order event consumed'],
     ]);
+
+    // The pushed registries: the request-duration histogram (with this trace as the
+    // exemplar of its bucket) and the business counter, found through the Prometheus API.
+    const latest = async (selector: string) => {
+      const r = await fetch(`${collector.url}/api/v1/series?match[]=${encodeURIComponent(selector)}`);
+      const series = ((await r.json()) as { data: Array<Record<string, string>> }).data;
+      if (series.length !== 1) return undefined;
+      const [stored] = await collector.stores.metrics.selectSeries(
+        Object.entries(series[0]!).map(([name, value]) => ({ name, type: '=' as const, value })),
+        Date.now() - 60_000,
+        Date.now(),
+      );
+      return { labels: series[0]!, value: stored!.values.at(-1)! };
+    };
+    const count = await eventually(() => latest('http_server_request_duration_seconds_count{job="shop-front", route="/checkout/:id"}'));
+    expect(count.labels).toMatchObject({ method: 'GET', status_code: '200', instance: expect.stringMatching(/:\d+$/) });
+    expect(count.value).toBe(1);
+    const checkouts = await eventually(() => latest('checkouts_total{job="shop-front"}'));
+    expect(checkouts.value).toBe(1);
+    const exemplars = await eventually(async () => {
+      const query = encodeURIComponent('http_server_request_duration_seconds_bucket{job="shop-front", route="/checkout/:id"}');
+      const r = await fetch(`${collector.url}/api/v1/query_exemplars?query=${query}`);
+      const data = ((await r.json()) as { data: Array<{ exemplars: Array<{ labels: { trace_id: string } }> }> }).data;
+      return data.length > 0 ? data : undefined;
+    });
+    expect(exemplars.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id))).toContain(trace.traceID);
   });
 });

@@ -30,9 +30,10 @@ async function api<T>(path: string, form?: Record<string, string | string[]>): P
 
 beforeAll(async () => {
   collector = await startTestCollector(['--grpc-port', 'off']);
-  const registry = new Registry<OpenMetricsContentType>(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   new Counter({ name: 'orders_created', help: 'Orders created.', labelNames: ['channel'], registers: [registry] }).inc({ channel: 'web' }, 5);
-  new Histogram({ name: 'http_server_request_duration_seconds', help: 'Request duration.', labelNames: ['route'], buckets: [0.1, 1], enableExemplars: true, registers: [registry] }).observe({
+  new Histogram<'route' | 'trace_id'>({ name: 'http_server_request_duration_seconds', help: 'Request duration.', labelNames: ['route'], buckets: [0.1, 1], enableExemplars: true, registers: [registry] }).observe({
     labels: { route: '/orders/:id' },
     value: 0.042,
     exemplarLabels: { trace_id: TRACE_ID },

@@ -6,10 +6,12 @@ const LIMITS = { maxLabels: 128, maxLabelValueBytes: 16 * 1024 };
 
 /** A registry as a service fills it: a counter, a gauge, a histogram with an exemplar, a summary, awkward label values. */
 async function serviceRegistry(contentType: RegistryContentType): Promise<string> {
-  const registry = new Registry<RegistryContentType>(contentType);
+  const registry = new Registry<RegistryContentType>();
+  registry.setContentType(contentType);
   new Counter({ name: 'orders_created', help: 'Orders created.', labelNames: ['region'], registers: [registry] }).inc({ region: 'eu "west"\\1\nb' }, 3);
   new Gauge({ name: 'queue_depth', help: 'Messages waiting', registers: [registry] }).set(-1.5e-3);
-  const h = new Histogram({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], buckets: [0.1, 1], enableExemplars: contentType === Registry.OPENMETRICS_CONTENT_TYPE, registers: [registry] });
+  // prom-client types exemplar labels with the metric's own label names, hence trace_id here.
+  const h = new Histogram<'route' | 'trace_id'>({ name: 'latency_seconds', help: 'Latency.', labelNames: ['route'], buckets: [0.1, 1], enableExemplars: contentType === Registry.OPENMETRICS_CONTENT_TYPE, registers: [registry] });
   // With exemplars on, prom-client takes one object per observation; without, labels and value.
   if (contentType === Registry.OPENMETRICS_CONTENT_TYPE) {
     h.observe({ labels: { route: '/orders/:id' }, value: 0.05, exemplarLabels: { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' } });
