@@ -32,7 +32,7 @@ type ExpressRequest = Http.IncomingMessage & { route?: { path?: unknown }; baseU
  * request here (bench/agent.bench.ts): it binds both request and response
  * emitters, builds about fifteen attributes and records its own metrics. This
  * keeps the span to what the dashboard and a Jaeger user read (method, path,
- * route, status), binds the request emitter only when a body will arrive,
+ * route, status; `error.type` on failures), binds the request emitter only when a body will arrive,
  * and takes the route from Express's own `req.route` when the response is
  * done, so no span per Express layer is needed to name the span
  * `GET /orders/:id`. Outgoing HTTP stays with the OpenTelemetry instrumentations.
@@ -86,12 +86,9 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
       method,
       {
         kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': method,
-          'url.path': query === -1 ? url : url.slice(0, query),
-          'url.scheme': (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http',
-          'server.address': headers.host ?? '',
-        },
+        // What the trace view and the span metrics read; each attribute more is paid on every request,
+        // in the span, its export and the collector's storage.
+        attributes: { 'http.request.method': method, 'url.path': query === -1 ? url : url.slice(0, query) },
       },
       parent,
     );
