@@ -13,9 +13,10 @@ export function placeholderPage(description: string): string {
 <li><a href="/api/services">/api/services</a>: services that sent spans (Jaeger query API)</li>
 <li><code>/api/traces?service=NAME&amp;lookback=1h</code>: trace search; <code>/api/traces/TRACE_ID</code>: one trace</li>
 <li><code>/api/logs?traceId=TRACE_ID</code>: every log line of one request</li>
+<li><code>/api/v1/series?match[]=SELECTOR</code>, <code>/api/v1/query_exemplars?query=SELECTOR</code>: pushed metrics (Prometheus HTTP API)</li>
 <li><a href="/metrics">/metrics</a>: the collector's own metrics</li>
 </ul>
-<p>Send telemetry with any OpenTelemetry SDK's OTLP exporter to this address (<code>/v1/traces</code>, <code>/v1/logs</code>, <code>/v1/metrics</code>).</p>
+<p>Send telemetry with any OpenTelemetry SDK's OTLP exporter to this address (<code>/v1/traces</code>, <code>/v1/logs</code>, <code>/v1/metrics</code>), or add <code>@mirador/agent</code> to a Node service; push a Prometheus registry to <code>/metrics/job/JOB/instance/INSTANCE</code>.</p>
 </body></html>`;
 }
 
