@@ -8,6 +8,10 @@ export type ExtraInstrumentation = (typeof EXTRA_INSTRUMENTATIONS)[number];
 export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
 
+/** OTEL_EXPORTER_OTLP_PROTOCOL values the agent speaks (gRPC is not among them). */
+export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof PROTOCOLS)[number];
+
 /** What a service tells the agent; every field has an environment variable and a default. */
 export interface AgentOptions {
   /** `service.name` of everything the service emits. Env: OTEL_SERVICE_NAME. */
@@ -16,6 +20,8 @@ export interface AgentOptions {
   collectorUrl?: string;
   /** Lowest winston level the logger writes. Env: MIRADOR_LOG_LEVEL. Default info. */
   logLevel?: string;
+  /** Encoding of spans and log records on the wire. Env: OTEL_EXPORTER_OTLP_PROTOCOL. Default http/protobuf, the OTLP specification's default. */
+  protocol?: OtlpProtocol;
   /** Which root spans are kept. Env: OTEL_TRACES_SAMPLER. Default parentbased_always_on. */
   sampler?: SamplerName;
   /** Ratio for the traceidratio samplers, 0 to 1. Env: OTEL_TRACES_SAMPLER_ARG. Default 1. */
@@ -43,6 +49,7 @@ export interface ResolvedAgentOptions {
   serviceName: string;
   collectorUrl: string;
   logLevel: string;
+  protocol: OtlpProtocol;
   sampler: SamplerName;
   samplerRatio: number;
   extraInstrumentations: ExtraInstrumentation[];
@@ -110,6 +117,7 @@ const ROWS = [
   row({ key: 'serviceName', option: 'serviceName', env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'unknown_service:node' }),
   row({ key: 'collectorUrl', option: 'collectorUrl', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', parse: httpUrl, fallback: DEFAULT_COLLECTOR_URL }),
   row({ key: 'logLevel', option: 'logLevel', env: 'MIRADOR_LOG_LEVEL', parse: oneOf(LOG_LEVELS), fallback: 'info' }),
+  row({ key: 'protocol', option: 'protocol', env: 'OTEL_EXPORTER_OTLP_PROTOCOL', parse: oneOf(PROTOCOLS), fallback: 'http/protobuf' }),
   row({ key: 'sampler', option: 'sampler', env: 'OTEL_TRACES_SAMPLER', parse: oneOf(SAMPLERS), fallback: 'parentbased_always_on' }),
   row({ key: 'samplerRatio', option: 'samplerRatio', env: 'OTEL_TRACES_SAMPLER_ARG', parse: ratio, fallback: 1 }),
   row({ key: 'extraInstrumentations', option: 'extraInstrumentations', env: 'MIRADOR_INSTRUMENTATIONS', parse: nameList, fallback: [] }),

@@ -16,6 +16,7 @@ describe('resolveAgentOptions', () => {
       serviceName: 'unknown_service:node',
       collectorUrl: DEFAULT_COLLECTOR_URL,
       logLevel: 'info',
+      protocol: 'http/protobuf',
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
       extraInstrumentations: [],
@@ -51,12 +52,13 @@ describe('resolveAgentOptions', () => {
     [{ collectorUrl: 'collector:4318' }, {}, 'collectorUrl / OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL such as http://127.0.0.1:4318, got "collector:4318"; using "http://127.0.0.1:4318"'],
     [{ logLevel: 'loud' }, {}, 'logLevel / MIRADOR_LOG_LEVEL: expected one of error, warn, info, http, verbose, debug, silly, got "loud"; using "info"'],
     [{}, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected a whole number of milliseconds from 0 up, got "soon"; using 5000'],
+    [{}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'protocol / OTEL_EXPORTER_OTLP_PROTOCOL: expected one of http/protobuf, http/json, got "grpc"; using "http/protobuf"'],
     [{}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'sampler / OTEL_TRACES_SAMPLER: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"; using "parentbased_always_on"'],
     [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
     [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
     [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
     [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_LOG_LEVEL, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
-    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, sampler, samplerRatio, extraInstrumentations, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
+    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, protocol, sampler, samplerRatio, extraInstrumentations, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
   ])('reports a malformed or unknown option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
     const { warnings } = resolve(options, env);
     expect(warnings).toEqual([warning]);

@@ -1,4 +1,7 @@
-/** The one-line start in a CommonJS service: `startAgent()` before the other requires. */
+/**
+ * The one-line start in a CommonJS service: `startAgent()` before the other
+ * requires. This service sends OTLP/JSON (the others use the default, protobuf).
+ */
 import type { RunningCollector } from '@mirador/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
@@ -7,7 +10,7 @@ let collector: RunningCollector;
 let app: AgentApp;
 beforeAll(async () => {
   collector = await startQuietCollector();
-  app = await startAppWithAgent('cjsApp.cjs', { COLLECTOR_URL: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' }, false);
+  app = await startAppWithAgent('cjsApp.cjs', { COLLECTOR_URL: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BLRP_SCHEDULE_DELAY: '100' }, false);
 });
 afterAll(async () => {
   app?.child.kill('SIGKILL');
