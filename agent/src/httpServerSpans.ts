@@ -1,6 +1,6 @@
 import type * as Http from 'node:http';
 import type * as Net from 'node:net';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 
 // Builtins through getBuiltinModule, not `import`: an ES-module import of node:http
 // builds its namespace by reading every export, which loads undici and http2
@@ -15,6 +15,7 @@ export interface ServedRequest {
   route: string;
   statusCode: number;
   durationSeconds: number;
+  /** The trace id, when the trace is sampled (kept); '' when it is not, so no exemplar points at a trace that was never stored. */
   traceId: string;
 }
 
@@ -63,7 +64,9 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
-    onServed({ method, route, statusCode, durationSeconds: (performance.now() - started) / 1000, traceId: span.spanContext().traceId });
+    const ids = span.spanContext();
+    const traceId = (ids.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? ids.traceId : '';
+    onServed({ method, route, statusCode, durationSeconds: (performance.now() - started) / 1000, traceId });
   }
 
   function tracedEmit(this: Net.Server, event: string | symbol, ...args: unknown[]): boolean {

@@ -76,6 +76,7 @@ export class RequestDurationHistogram {
     series.counts[bucket]!++;
     series.sum += value;
     series.count++;
+    if (request.traceId === '') return;
     const exemplar = series.exemplars[bucket];
     if (exemplar === undefined) series.exemplars[bucket] = { traceId: request.traceId, value, timestampMs: Date.now() };
     else {

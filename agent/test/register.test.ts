@@ -19,11 +19,11 @@ afterAll(async () => {
   await collector?.stop();
 });
 
-type Trace = { traceID: string; spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> }> };
+type Trace = { traceID: string; processes: Record<string, { serviceName: string; tags: Array<{ key: string; type: string; value: unknown }> }>; spans: Array<{ spanID: string; operationName: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> }> };
 
 describe('node --import @mirador/agent/register on an unmodified Express app', () => {
   it('adds a span per Express middleware and handler only when asked to (MIRADOR_INSTRUMENTATIONS=express)', async () => {
-    const verbose = await startAppWithAgent('ordersApp.mjs', { OTEL_SERVICE_NAME: 'orders-verbose', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', MIRADOR_INSTRUMENTATIONS: 'express' });
+    const verbose = await startAppWithAgent('ordersApp.mjs', { OTEL_SERVICE_NAME: 'orders-verbose', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100', MIRADOR_INSTRUMENTATIONS: 'express', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test,team=orders%20squad' });
     try {
       await fetch(`${verbose.url}/orders/7`);
       const trace = await eventually(async () => {
@@ -32,6 +32,13 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
       });
       const layers = trace.spans.filter((s) => s.tags.some((t) => t.key === 'express.type'));
       expect(layers.length).toBeGreaterThan(0);
+      // OTEL_RESOURCE_ATTRIBUTES (percent-encoded values) land on the resource, which Jaeger shows as process tags.
+      expect(Object.values(trace.processes)[0]!.tags).toEqual(
+        expect.arrayContaining([
+          { key: 'deployment.environment.name', type: 'string', value: 'test' },
+          { key: 'team', type: 'string', value: 'orders squad' },
+        ]),
+      );
     } finally {
       verbose.child.kill('SIGKILL');
     }
