@@ -49,7 +49,8 @@ export class RequestDurationHistogram {
   readonly help = HELP;
   readonly type = 'histogram' as const;
   readonly aggregator = 'sum' as const;
-  private readonly series = new Map<string, Series>();
+  /** Series by route, then method, then status: lookups by the strings and number at hand, no key string built per request. */
+  private readonly series = new Map<string, Map<string, Map<number, Series>>>();
 
   constructor(registry: Registry<RegistryContentType>) {
     registry.registerMetric(this as unknown as Parameters<typeof registry.registerMetric>[0]);
@@ -58,8 +59,11 @@ export class RequestDurationHistogram {
   /** Records one request served. */
   readonly record = (request: ServedRequest): void => {
     const status = request.statusCode;
-    const key = `${request.method} ${status} ${request.route}`;
-    let series = this.series.get(key);
+    let byMethod = this.series.get(request.route);
+    if (byMethod === undefined) this.series.set(request.route, (byMethod = new Map()));
+    let byStatus = byMethod.get(request.method);
+    if (byStatus === undefined) byMethod.set(request.method, (byStatus = new Map()));
+    let series = byStatus.get(status);
     if (series === undefined) {
       series = {
         labels: { route: request.route, method: request.method, status_code: String(status) },
@@ -68,7 +72,7 @@ export class RequestDurationHistogram {
         sum: 0,
         count: 0,
       };
-      this.series.set(key, series);
+      byStatus.set(status, series);
     }
     const value = request.durationSeconds;
     let bucket = 0;
@@ -89,7 +93,7 @@ export class RequestDurationHistogram {
   /** The series as prom-client's Histogram reports them: cumulative `_bucket` lines with exemplars, `_sum`, `_count`. */
   get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: HistogramValue[] }> {
     const values: HistogramValue[] = [];
-    for (const s of this.series.values()) {
+    for (const s of [...this.series.values()].flatMap((byMethod) => [...byMethod.values()].flatMap((byStatus) => [...byStatus.values()]))) {
       let cumulative = 0;
       for (let i = 0; i <= REQUEST_DURATION_BUCKETS.length; i++) {
         cumulative += s.counts[i]!;
