@@ -104,6 +104,9 @@ function matchesEmpty(m: LabelMatcher): boolean {
   }
 }
 
+/** Go's one-character escapes, as PromQL strings take them. */
+const GO_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
+
 /** A PromQL string literal's value: Go's escapes in "..." and '...', none in `...`. */
 export function stringValue(literal: string): string {
   const quote = literal[0];
@@ -117,8 +120,7 @@ export function stringValue(literal: string): string {
       continue;
     }
     const e = body[++i];
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
-    if (e !== undefined && simple[e] !== undefined) out += simple[e];
+    if (e !== undefined && GO_ESCAPES[e] !== undefined) out += GO_ESCAPES[e];
     else if (e === 'x' || e === 'u' || e === 'U') {
       const digits = e === 'x' ? 2 : e === 'u' ? 4 : 8;
       const hex = body.slice(i + 1, i + 1 + digits);
