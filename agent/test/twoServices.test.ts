@@ -18,8 +18,8 @@ async function startService(role: 'front' | 'back', env: Record<string, string>)
   const app = await startAppWithAgent('shopService.mjs', {
     ROLE: role,
     QUEUE: queue,
-    AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
-    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test',
     OTEL_SERVICE_NAME: `shop-${role}`,
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     OTEL_BSP_SCHEDULE_DELAY: '100',

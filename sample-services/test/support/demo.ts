@@ -6,7 +6,7 @@ import { resolveConfig, startCollector, type RunningCollector } from '@mirador/c
 import { SERVICES, startComponent, type RunningComponent } from '../../src/lib/processes.ts';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
