@@ -11,10 +11,10 @@
  * DATABASE_URL is set, otherwise in the services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { demoConfig } from '@mirador/sample-services/config';
 import { SERVICES, startComponent } from '@mirador/sample-services/processes';
+import { portAnswers } from './portAnswers.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const port = process.env.MIRADOR_PORT ?? '4318';
@@ -48,19 +48,6 @@ function startCollector(): Promise<string> {
   });
 }
 
-/** Whether something accepts connections at host:port within a second. */
-function answers(host: string, p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(p, host);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 function stopAll(signal: NodeJS.Signals): void {
   if (stopping) return;
@@ -76,11 +63,11 @@ try {
   // A port already taken is said before anything starts.
   for (const name of [...SERVICES, 'loadgen'] as const) {
     const p = demoConfig(name).port;
-    if (await answers('127.0.0.1', p)) throw new Error(`port ${p} for ${name} is in use: set ${name.toUpperCase()}_PORT to another port`);
+    if (await portAnswers('127.0.0.1', p)) throw new Error(`port ${p} for ${name} is in use: set ${name.toUpperCase()}_PORT to another port`);
   }
   const url = await startCollector();
   step('collector ready');
-  const amqpUrl = process.env.AMQP_URL ?? ((await answers('127.0.0.1', 5672)) ? 'amqp://guest:guest@127.0.0.1:5672' : '');
+  const amqpUrl = process.env.AMQP_URL ?? ((await portAnswers('127.0.0.1', 5672)) ? 'amqp://guest:guest@127.0.0.1:5672' : '');
   step(`events: ${amqpUrl === '' ? 'over HTTP (no RabbitMQ; set AMQP_URL to use one)' : `RabbitMQ at ${amqpUrl.replace(/\/\/[^@]*@/, '//')}`}; tables: ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'in the services (set DATABASE_URL for PostgreSQL)'}`);
   const env = { OTEL_EXPORTER_OTLP_ENDPOINT: url, AMQP_URL: amqpUrl };
   for (const name of [...SERVICES, 'loadgen'] as const) {

@@ -8,28 +8,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import pg from 'pg';
+import { portAnswers } from '../portAnswers.ts';
 
 const AMQP = new URL(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
 const DATABASE = new URL(process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test');
 
-function answers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 async function waitFor(host: string, port: number, what: string, seconds: number): Promise<void> {
   for (let i = 0; i < seconds * 2; i++) {
-    if (await answers(host, port)) return;
+    if (await portAnswers(host, port)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${what} did not come up on ${host}:${port} within ${seconds} s`);
@@ -51,7 +39,7 @@ const installed = (binary: string) => ['/usr/sbin', '/usr/bin', '/usr/lib/rabbit
 
 async function ensureRabbitMq(): Promise<void> {
   const local = ['127.0.0.1', 'localhost'].includes(AMQP.hostname);
-  if (!local || (await answers(AMQP.hostname, Number(AMQP.port || 5672)))) return;
+  if (!local || (await portAnswers(AMQP.hostname, Number(AMQP.port || 5672)))) return;
   console.log('[test setup] RabbitMQ does not answer; installing and starting rabbitmq-server');
   if (!installed('rabbitmq-server')) aptInstall('rabbitmq-server');
   run('service', ['rabbitmq-server', 'start']);
@@ -62,7 +50,7 @@ async function ensurePostgres(): Promise<void> {
   const local = ['127.0.0.1', 'localhost'].includes(DATABASE.hostname);
   const port = Number(DATABASE.port || 5432);
   if (!local) return;
-  if (!(await answers(DATABASE.hostname, port))) {
+  if (!(await portAnswers(DATABASE.hostname, port))) {
     console.log('[test setup] PostgreSQL does not answer; installing and starting postgresql');
     if (!installed('pg_ctlcluster')) aptInstall('postgresql');
     run('service', ['postgresql', 'start']);
