@@ -85,16 +85,13 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const method = req.method ?? 'GET';
-    const span = tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        // What the trace view and the span metrics read; each attribute more is paid on every request,
-        // in the span, its export and the collector's storage.
-        attributes: { 'http.request.method': method, 'url.path': query === -1 ? url : url.slice(0, query) },
-      },
-      parent,
-    );
+    // Attributes go on after the start: the SDK checks attributes given to startSpan twice over (an
+    // Object.entries array and a WeakSet per value each time), which the samplers here do not read.
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    // What the trace view and the span metrics read; each attribute more is paid on every request,
+    // in the span, its export and the collector's storage.
+    span.setAttribute('http.request.method', method);
+    span.setAttribute('url.path', query === -1 ? url : url.slice(0, query));
     const active: Context = trace.setSpan(parent, span);
     const started = performance.now();
     // 'close' comes once, after 'finish' or on an abort. The span travels in this
