@@ -49,6 +49,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       batching: { maxBatchItems: config.queue.maxBatchItems, maxDelayMs: config.queue.maxDelayMs, maxQueuedItems: config.queue.maxQueuedItems },
       retentionMs: config.retentionMs,
       now,
+      edgeWaitMs: config.derive.edgeWaitMs,
     },
     metrics,
     log,
@@ -91,6 +92,11 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
 
   const retention = new RetentionJob(stores, config.retentionMs, metrics, log);
   retention.start(now);
+  // Derived metrics are written on an interval, as a Prometheus would scrape them.
+  const deriveTimer = setInterval(() => {
+    ingest.writeDerived().catch((error: unknown) => log.error('writing derived metrics failed', { error }));
+  }, config.derive.intervalMs);
+  deriveTimer.unref();
   ready = true;
 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -111,6 +117,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
           }),
           grpc?.close(),
         ]);
+        clearInterval(deriveTimer);
         await retention.stop();
         await ingest.close();
         await stores.close();

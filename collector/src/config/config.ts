@@ -17,6 +17,8 @@ export interface CollectorConfig {
   limits: { maxBodyBytes: number; maxInFlightBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number };
+  /** Metrics derived from spans and logs: how often they are written, and how long a span pair's half waits. */
+  derive: { intervalMs: number; edgeWaitMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The config file read, if any. */
   configFile: string | null;
@@ -69,6 +71,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   const n = (k: string) => Number(v.get(k));
   const logLevel = s('logLevel');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`logLevel: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (n('derive.interval') < 1000) throw new ConfigError(`derive.interval: expected at least 1s, got ${n('derive.interval')} ms`);
   if (n('limits.maxInFlightBytes') < n('limits.maxBodyBytes')) {
     throw new ConfigError(`limits.maxInFlightBytes (${n('limits.maxInFlightBytes')}) must be at least limits.maxBodyBytes (${n('limits.maxBodyBytes')}), or no request of the largest size could be read`);
   }
@@ -89,6 +92,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     },
     queue: { maxQueuedItems: n('queue.maxQueuedItems'), maxBatchItems: n('queue.maxBatchItems'), maxDelayMs: n('queue.maxDelay') },
     query: { maxLogLimit: n('query.maxLogLimit'), maxTraceLimit: n('query.maxTraceLimit') },
+    derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
     logLevel: logLevel as CollectorConfig['logLevel'],
     configFile,
   };

@@ -45,5 +45,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'queue.maxDelay', flag: '--max-batch-delay', env: 'MIRADOR_MAX_BATCH_DELAY', type: 'duration', default: '0ms', help: 'longest wait for a batch to fill while no write runs (0: batches form from what arrives during a write)' },
   { key: 'query.maxLogLimit', flag: '--max-log-limit', env: 'MIRADOR_MAX_LOG_LIMIT', type: 'int', default: 1000, help: 'largest `limit` a log search may ask for' },
   { key: 'query.maxTraceLimit', flag: '--max-trace-limit', env: 'MIRADOR_MAX_TRACE_LIMIT', type: 'int', default: 1500, help: 'largest `limit` a trace search may ask for' },
+  { key: 'derive.interval', flag: '--derive-interval', env: 'MIRADOR_DERIVE_INTERVAL', type: 'duration', default: '15s', help: 'how often span, service-graph and log-count metrics are written, as Prometheus scrapes' },
+  { key: 'derive.edgeWait', flag: '--derive-edge-wait', env: 'MIRADOR_DERIVE_EDGE_WAIT', type: 'duration', default: '10s', help: 'how long half of a client/server span pair waits for the other before it is expired and counted' },
   { key: 'logLevel', flag: '--log-level', env: 'MIRADOR_LOG_LEVEL', type: 'string', default: 'info', help: "the collector's own log level: debug, info, warn, error" },
 ];

@@ -1,3 +1,4 @@
+import { DerivedMetrics } from '../derive/DerivedMetrics.ts';
 import type { ParsedExposition } from '../metrics/exposition.ts';
 import type { Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
 import type { LogRecord } from '../model/log.ts';
@@ -46,6 +47,8 @@ export interface IngestOptions {
   retentionMs: number;
   /** Unix milliseconds now; a parameter so tests can step time. */
   now: () => number;
+  /** How long half of a client/server span pair waits for the other. */
+  edgeWaitMs: number;
 }
 
 /**
@@ -61,12 +64,15 @@ export class Ingest {
   private readonly sampleWriter: BatchWriter<MetricSample>;
   private readonly deltaState = new DeltaState();
   private lastDeltaEviction = 0;
+  /** Span, service-graph and log-count metrics of what was stored. */
+  readonly derived: DerivedMetrics;
   /** Metadata waiting to be written with the next sample batch, by metric name. */
   private pendingMetadata = new Map<string, MetricMetadata>();
 
   constructor(stores: Stores, options: IngestOptions, metrics: SelfMetrics, log: CollectorLog) {
     this.options = options;
     this.metrics = metrics;
+    this.derived = new DerivedMetrics({ edgeWaitMs: options.edgeWaitMs });
     const observer = (signal: Signal): BatchWriterObserver => ({
       queued: (n) => metrics.queueDepth.set({ signal }, n),
       written: (n, seconds) => {
@@ -87,19 +93,23 @@ export class Ingest {
     }, options.batching, observer('metrics'));
   }
 
-  /** Maps and stores one decoded ExportTraceServiceRequest (protobuf or JSON). */
-  traces(request: unknown, transport: string): Promise<IngestResult> {
+  /** Maps and stores one decoded ExportTraceServiceRequest (protobuf or JSON); stored spans count into the derived metrics. */
+  async traces(request: unknown, transport: string): Promise<IngestResult> {
     const stats = new LimitStats();
     const mapped = mapOrReject(() => mapTraceRequest(request, this.options.limits, stats, this.window()));
-    return this.store('traces', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.spanWriter);
+    const result = await this.store('traces', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.spanWriter);
+    this.derived.spans(mapped.items, this.options.now());
+    return result;
   }
 
-  /** Maps and stores one decoded ExportLogsServiceRequest (protobuf or JSON). */
-  logs(request: unknown, transport: string): Promise<IngestResult> {
+  /** Maps and stores one decoded ExportLogsServiceRequest (protobuf or JSON); stored records are counted. */
+  async logs(request: unknown, transport: string): Promise<IngestResult> {
     const stats = new LimitStats();
     const receivedAt = BigInt(this.options.now()) * 1_000_000n;
     const mapped = mapOrReject(() => mapLogsRequest(request, this.options.limits, stats, this.window(), receivedAt));
-    return this.store('logs', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.logWriter);
+    const result = await this.store('logs', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.logWriter);
+    this.derived.logs(mapped.items);
+    return result;
   }
 
   /** Maps and stores one decoded ExportMetricsServiceRequest (protobuf or JSON). */
@@ -132,8 +142,22 @@ export class Ingest {
     return this.store('metrics', 'push', items, 0, '', new LimitStats(), this.sampleWriter);
   }
 
+  /**
+   * Writes the derived metrics' current values, stamped now, through the
+   * sample writer (as if scraped); called on the derive interval and at close.
+   */
+  async writeDerived(): Promise<void> {
+    const { samples, metadata } = this.derived.collect(this.options.now());
+    if (samples.length === 0) return;
+    for (const m of metadata) this.pendingMetadata.set(m.metric, m);
+    this.metrics.derivedEdges.set({ outcome: 'expired' }, this.derived.expiredEdges);
+    this.metrics.derivedEdges.set({ outcome: 'dropped' }, this.derived.droppedEdges);
+    await this.sampleWriter.submit(samples);
+  }
+
   /** Writes everything queued and refuses new items. */
   async close(): Promise<void> {
+    await this.writeDerived().catch(() => undefined);
     await Promise.all([this.spanWriter.close(), this.logWriter.close(), this.sampleWriter.close()]);
   }
 

@@ -15,6 +15,7 @@ export class SelfMetrics {
   /** Requests refused whole. */
   readonly refusedRequests = new Counter({ name: 'mirador_receiver_refused_requests_total', help: 'Requests refused whole, per signal and HTTP status.', labelNames: ['signal', 'status'], registers: [this.registry] });
   /** Items lost after acceptance was attempted (write failures, full queue). */
+  readonly derivedEdges = new Gauge({ name: 'mirador_service_graph_unpaired_spans', help: 'Client/server span halves never paired: expired after the wait, or dropped because too many waited (counts since start).', labelNames: ['outcome'], registers: [this.registry] });
   readonly dropped = new Counter({ name: 'mirador_receiver_dropped_items_total', help: 'Items not stored because the queue was full or the write failed.', labelNames: ['signal', 'reason'], registers: [this.registry] });
   /** Values cut to the configured limits. */
   readonly truncated = new Counter({ name: 'mirador_receiver_truncated_values_total', help: 'Attribute values truncated, attributes dropped or nesting cut by the limits.', labelNames: ['signal', 'limit'], registers: [this.registry] });
