@@ -11,6 +11,7 @@ import { ByteBudget } from './receive/ByteBudget.ts';
 import { OtlpGrpcReceiver } from './receive/OtlpGrpcReceiver.ts';
 import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { pushRouter } from './receive/PushReceiver.ts';
+import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
 import { openDuckDbStores } from './store/duckdb/DuckDbStores.ts';
 import type { Stores } from './store/types.ts';
@@ -60,6 +61,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.disable('x-powered-by');
   const budget = new ByteBudget(config.limits.maxInFlightBytes);
   app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
+  app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
   app.use(prometheusApiRouter(stores.metrics, { log }));

@@ -1,10 +1,11 @@
 /**
  * Vitest global setup: the tests use a real RabbitMQ (AMQP_URL, default
- * 127.0.0.1:5672) and PostgreSQL (DATABASE_URL, default 127.0.0.1:5432,
- * database `test`). When none answers on this machine, Debian's
- * `rabbitmq-server` or `postgresql` is installed (as root, through apt-get)
- * and started here, so `npm test` passes on a machine that has neither
- * running. Each step is idempotent; a step that cannot be done says why.
+ * 127.0.0.1:5672), PostgreSQL (DATABASE_URL, default 127.0.0.1:5432,
+ * database `test`) and the `prometheus` binary. When one is missing on this
+ * machine, Debian's `rabbitmq-server`, `postgresql` or `prometheus` is
+ * installed (as root, through apt-get) and the servers started here, so
+ * `npm test` passes on a machine that has none of them. Each step is
+ * idempotent; a step that cannot be done says why.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,7 +74,15 @@ async function ensurePostgres(): Promise<void> {
   }
 }
 
+/** The Prometheus the interop tests start themselves (Debian's 2.42, the version the PromQL semantics follow). */
+function ensurePrometheus(): void {
+  if (installed('prometheus')) return;
+  console.log('[test setup] prometheus is not installed; installing Debian\'s prometheus');
+  aptInstall('prometheus');
+}
+
 export default async function setup(): Promise<void> {
   await ensureRabbitMq();
   await ensurePostgres();
+  ensurePrometheus();
 }

@@ -155,6 +155,15 @@ export class Ingest {
     await this.sampleWriter.submit(samples);
   }
 
+  /** Stores samples received by Prometheus remote write, at their own timestamps; older than the retention window they are dropped and counted. */
+  remoteWrite(samples: MetricSample[], metadata: readonly MetricMetadata[]): Promise<IngestResult> {
+    const oldest = this.options.now() - this.options.retentionMs;
+    const kept = samples.filter((s) => s.timestampMs >= oldest);
+    for (const m of metadata) this.pendingMetadata.set(m.metric, m);
+    const rejected = samples.length - kept.length;
+    return this.store('metrics', 'remote_write', kept, rejected, rejected > 0 ? `${rejected} sample(s) older than the retention window` : '', new LimitStats(), this.sampleWriter);
+  }
+
   /** Writes everything queued and refuses new items. */
   async close(): Promise<void> {
     await this.writeDerived().catch(() => undefined);

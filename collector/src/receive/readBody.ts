@@ -19,8 +19,9 @@ export class BodyError extends Error {
  * success the caller gives back `body.length` when done with the body, on
  * failure readBody has given back what it took.
  */
-export function readBody(req: IncomingMessage, limit: number, budget: ByteBudget): Promise<Buffer> {
-  const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+export function readBody(req: IncomingMessage, limit: number, budget: ByteBudget, options: { raw?: boolean } = {}): Promise<Buffer> {
+  // `raw`: the caller decodes the body itself (remote write's snappy), so it is read as it came.
+  const encoding = options.raw === true ? 'identity' : String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   let source: NodeJS.ReadableStream;
   if (encoding === 'identity' || encoding === '') {
     const declared = Number(req.headers['content-length']);
