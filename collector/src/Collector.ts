@@ -64,7 +64,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
-  app.use(prometheusApiRouter(stores.metrics, { log }));
+  app.use(prometheusApiRouter(stores.metrics, { log, now, limits: { timeoutMs: config.query.timeoutMs, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs } }));
   app.use(logsApiRouter(stores.logs, { maxLogLimit: config.query.maxLogLimit, now, log }));
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => (ready ? res.json({ status: 'ready' }) : res.status(503).json({ status: 'starting' })));

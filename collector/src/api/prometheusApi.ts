@@ -1,5 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Labels } from '../model/metric.ts';
+import { parseDuration, parsePromQL, typeOf } from '../promql/ast.ts';
+import { Engine, QueryLimitError, type QueryLimits, type Value } from '../promql/Engine.ts';
+import { formatFloat } from '../promql/functions.ts';
 import { PromQLError, selectorsOf, singleSelector } from '../promql/selectors.ts';
 import type { LabelMatcher, MetricStore } from '../store/types.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
@@ -7,7 +10,13 @@ import type { CollectorLog } from '../telemetry/log.ts';
 /** Settings of the Prometheus HTTP API. */
 export interface PrometheusApiOptions {
   log: CollectorLog;
+  /** Unix milliseconds now (the default `time` of an instant query). */
+  now: () => number;
+  limits: QueryLimits;
 }
+
+/** Prometheus' limit on points per series of a range query. */
+const MAX_POINTS = 11_000;
 
 /** A request Prometheus would answer with 400 `bad_data`; the message names the parameter. */
 class BadData extends Error {}
@@ -39,7 +48,7 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
       handler(params).then(
         (data) => res.json({ status: 'success', data }),
         (error: unknown) => {
-          if (!(error instanceof BadData || error instanceof PromQLError)) options.log.error(`${path} failed`, { error });
+          if (!(error instanceof BadData || error instanceof PromQLError || error instanceof QueryLimitError)) options.log.error(`${path} failed`, { error });
           send(res, error);
         },
       );
@@ -47,6 +56,41 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
     router.get(path, run);
     router.post(path, form, run);
   };
+
+  const engine = new Engine(metrics, options.limits);
+  /** Evaluates; an error found on the data (many-to-many matching, say) is Prometheus' 422 `execution`. */
+  const evaluate = async (...args: Parameters<Engine['evaluate']>) => {
+    try {
+      return await engine.evaluate(...args);
+    } catch (error) {
+      if (error instanceof PromQLError) throw new QueryLimitError('execution', error.message);
+      throw error;
+    }
+  };
+
+  route('/api/v1/query', async (p) => {
+    const expr = parseQuery(p.get('query'));
+    const t = p.time('time') ?? options.now();
+    const [value] = await evaluate(expr, t, t, 1);
+    return instantResult(value!, t);
+  });
+
+  route('/api/v1/query_range', async (p) => {
+    const expr = parseQuery(p.get('query'));
+    const start = p.time('start');
+    const end = p.time('end');
+    if (start === undefined) throw new BadData('invalid parameter "start": required');
+    if (end === undefined) throw new BadData('invalid parameter "end": required');
+    if (end < start) throw new BadData('invalid parameter "end": end timestamp must not be before start time');
+    const step = p.duration('step');
+    if (step === undefined) throw new BadData('invalid parameter "step": required');
+    if (step <= 0) throw new BadData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if ((end - start) / step > MAX_POINTS) throw new BadData(`exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)`);
+    const type = typeOf(expr);
+    if (type !== 'scalar' && type !== 'vector') throw new BadData(`invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be Scalar or instant Vector`);
+    const values = await evaluate(expr, start, end, step);
+    return rangeResult(values, start, step);
+  });
 
   route('/api/v1/series', async (p) => {
     const selectors = p.matches(true);
@@ -112,8 +156,58 @@ function formatValue(v: number): string {
   return String(v);
 }
 
+function parseQuery(text: string | undefined) {
+  if (text === undefined || text === '') throw new BadData('invalid parameter "query": required');
+  try {
+    return parsePromQL(text);
+  } catch (error) {
+    if (error instanceof PromQLError) throw new BadData(`invalid parameter "query": ${error.message}`);
+    throw error;
+  }
+}
+
+type Point = [number, string];
+const point = (tMs: number, v: number): Point => [tMs / 1000, formatFloat(v)];
+
+/** An instant query's answer in Prometheus' shapes (vector, scalar, string or matrix). */
+function instantResult(value: Value, t: number): unknown {
+  switch (value.type) {
+    case 'scalar':
+      return { resultType: 'scalar', result: point(t, value.value) };
+    case 'string':
+      return { resultType: 'string', result: [t / 1000, value.value] };
+    case 'vector':
+      return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels, value: point(t, s.value) })) };
+    case 'matrix':
+      return { resultType: 'matrix', result: sortSeries(value.series.map((s) => ({ metric: s.labels, values: s.t.map((ts, i) => point(ts, s.v[i]!)) }))) };
+  }
+}
+
+/** A range query's answer: one series per label set over the steps (a scalar is a series without labels). */
+function rangeResult(values: Value[], start: number, step: number): unknown {
+  const series = new Map<string, { metric: Labels; values: Point[] }>();
+  values.forEach((value, i) => {
+    const t = start + i * step;
+    const samples = value.type === 'scalar' ? [{ labels: {}, value: value.value }] : value.type === 'vector' ? value.samples : [];
+    for (const s of samples) {
+      const key = JSON.stringify(Object.entries(s.labels).sort());
+      let entry = series.get(key);
+      if (entry === undefined) series.set(key, (entry = { metric: s.labels, values: [] }));
+      entry.values.push(point(t, s.value));
+    }
+  });
+  return { resultType: 'matrix', result: sortSeries([...series.values()]) };
+}
+
+function sortSeries<T extends { metric: Labels }>(series: T[]): T[] {
+  const key = (l: Labels) => JSON.stringify(Object.entries(l).sort());
+  return series.sort((a, b) => (key(a.metric) < key(b.metric) ? -1 : key(a.metric) > key(b.metric) ? 1 : 0));
+}
+
 function send(res: Response, error: unknown): void {
-  if (error instanceof BadData || error instanceof PromQLError) {
+  if (error instanceof QueryLimitError) {
+    res.status(error.errorType === 'timeout' ? 503 : 422).json({ status: 'error', errorType: error.errorType, error: error.message });
+  } else if (error instanceof BadData || error instanceof PromQLError) {
     res.status(400).json({ status: 'error', errorType: 'bad_data', error: error.message });
   } else {
     res.status(500).json({ status: 'error', errorType: 'internal', error: 'internal error' });
@@ -169,8 +263,21 @@ class Params {
     return { startMs, endMs };
   }
 
+  /** A duration as seconds (fractions allowed) or a Prometheus duration (`15s`), in milliseconds. */
+  duration(name: string): number | undefined {
+    const text = this.get(name);
+    if (text === undefined || text === '') return undefined;
+    const seconds = Number(text);
+    if (Number.isFinite(seconds)) return Math.round(seconds * 1000);
+    try {
+      return parseDuration(text);
+    } catch {
+      throw new BadData(`invalid parameter "${name}": cannot parse ${JSON.stringify(text)} to a valid duration`);
+    }
+  }
+
   /** A time as Unix seconds (fractions allowed) or RFC 3339, in milliseconds. */
-  private time(name: string): number | undefined {
+  time(name: string): number | undefined {
     const text = this.get(name);
     if (text === undefined || text === '') return undefined;
     const seconds = Number(text);
