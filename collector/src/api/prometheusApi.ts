@@ -92,6 +92,9 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
     return rangeResult(values, start, step);
   });
 
+  // Grafana reads this to tell which Prometheus it talks to; the PromQL semantics are 2.42's.
+  route('/api/v1/status/buildinfo', async () => ({ version: '2.42.0', revision: 'mirador', branch: 'mirador', buildUser: 'mirador', buildDate: '', goVersion: 'n/a' }));
+
   route('/api/v1/series', async (p) => {
     const selectors = p.matches(true);
     const { startMs, endMs } = p.range();

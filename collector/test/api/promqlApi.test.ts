@@ -27,6 +27,10 @@ describe('/api/v1/query and /api/v1/query_range', () => {
     expect(((await res.json()) as { data: { result: Array<{ value: [number, string] }> } }).data.result[0]!.value[1]).toBe('4');
   });
 
+  it('tells Grafana which Prometheus version its PromQL follows', async () => {
+    expect((await get('/api/v1/status/buildinfo')).body).toMatchObject({ status: 'success', data: { version: '2.42.0' } });
+  });
+
   it.each([
     ['/api/v1/query?query=sum(', 400, 'bad_data', 'invalid parameter "query": parse error at character 5'],
     ['/api/v1/query?query=rate(up)', 400, 'bad_data', 'expected type range vector in call to function "rate", got instant vector'],
