@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Labels } from '../model/metric.ts';
 import { parseDuration, parsePromQL, typeOf } from '../promql/ast.ts';
-import { Engine, QueryLimitError, type QueryLimits, type Value } from '../promql/Engine.ts';
+import { Engine, QueryLimitError, labelsKey, type QueryLimits, type Value } from '../promql/Engine.ts';
 import { formatFloat } from '../promql/functions.ts';
 import { PromQLError, selectorsOf, singleSelector } from '../promql/selectors.ts';
 import type { LabelMatcher, MetricStore } from '../store/types.ts';
@@ -193,7 +193,7 @@ function rangeResult(values: Value[], start: number, step: number): unknown {
     const t = start + i * step;
     const samples = value.type === 'scalar' ? [{ labels: {}, value: value.value }] : value.type === 'vector' ? value.samples : [];
     for (const s of samples) {
-      const key = JSON.stringify(Object.entries(s.labels).sort());
+      const key = labelsKey(s.labels);
       let entry = series.get(key);
       if (entry === undefined) series.set(key, (entry = { metric: s.labels, values: [] }));
       entry.values.push(point(t, s.value));
@@ -203,7 +203,7 @@ function rangeResult(values: Value[], start: number, step: number): unknown {
 }
 
 function sortSeries<T extends { metric: Labels }>(series: T[]): T[] {
-  const key = (l: Labels) => JSON.stringify(Object.entries(l).sort());
+  const key = labelsKey;
   return series.sort((a, b) => (key(a.metric) < key(b.metric) ? -1 : key(a.metric) > key(b.metric) ? 1 : 0));
 }
 

@@ -32,7 +32,30 @@ export class QueryLimitError extends Error {
 // Prometheus drops the metric name for these (shouldDropMetricName): not for atan2, not for comparisons.
 const DROPS_NAME = new Set(['+', '-', '*', '/', '%', '^']);
 const COMPARISON = new Set(['==', '!=', '>', '<', '>=', '<=']);
-const labelsKey = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** The identity of a label set less `__name__` and the given labels, cached per label object and list. */
+const withoutKeys = new WeakMap<Labels, Map<string, string>>();
+function keyWithout(labels: Labels, excluded: readonly string[]): string {
+  let byList = withoutKeys.get(labels);
+  if (byList === undefined) withoutKeys.set(labels, (byList = new Map()));
+  const list = excluded.join('\xff');
+  let key = byList.get(list);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(labels).filter(([k]) => k !== '__name__' && !excluded.includes(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    byList.set(list, key);
+  }
+  return key;
+}
+
+/** A label set's identity as text; cached per label object, which stay the same across the steps of a query. */
+const keys = new WeakMap<Labels, string>();
+export function labelsKey(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    keys.set(labels, key);
+  }
+  return key;
+}
 
 /**
  * Evaluates parsed PromQL over the metric store, as Prometheus 2.42 does:
@@ -210,15 +233,20 @@ class Run {
     const ref = atTime(vs.at, this.startMs, this.endMs, t) - vs.offsetMs;
     const out: RangeSeries[] = [];
     for (const s of this.data.get(vs) ?? []) {
-      const ts: number[] = [];
-      const vs2: number[] = [];
       const last = lastAtOrBefore(s.timestampsMs, ref);
-      for (let i = last; i >= 0 && s.timestampsMs[i]! >= ref - rangeMs; i--) {
-        if (isStaleNaN(s.values[i]!)) continue;
-        ts.push(s.timestampsMs[i]!);
-        vs2.push(s.values[i]!);
+      if (last < 0) continue;
+      const first = lastAtOrBefore(s.timestampsMs, ref - rangeMs - 1) + 1;
+      if (first > last) continue;
+      let ts = s.timestampsMs.slice(first, last + 1);
+      let values = s.values.slice(first, last + 1);
+      if (values.some((v) => Number.isNaN(v))) {
+        // Stale markers are not samples of a range.
+        const keep = values.map((v) => !isStaleNaN(v));
+        ts = ts.filter((_, i) => keep[i]);
+        values = values.filter((_, i) => keep[i]);
+        if (ts.length === 0) continue;
       }
-      if (ts.length > 0) out.push({ labels: s.labels, t: ts.reverse(), v: vs2.reverse() });
+      out.push({ labels: s.labels, t: ts, v: values });
     }
     return out;
   }
@@ -265,12 +293,7 @@ class Run {
 
   private vectorBinary(e: BinaryExpr, lhs: Sample[], rhs: Sample[], t: number): Sample[] {
     const m = e.matching ?? { on: false, labels: [], card: 'one-to-one' as const, include: [] };
-    const signature = (labels: Labels) => {
-      const picked: Labels = {};
-      if (m.on) for (const n of m.labels) picked[n] = labels[n] ?? '';
-      else for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && !m.labels.includes(k)) picked[k] = v;
-      return labelsKey(picked);
-    };
+    const signature = (labels: Labels) => (m.on ? m.labels.map((n) => labels[n] ?? '').join('\xff') : keyWithout(labels, m.labels));
     if (e.op === 'and' || e.op === 'unless') {
       const right = new Set(rhs.map((s) => signature(s.labels)));
       return lhs.filter((s) => right.has(signature(s.labels)) === (e.op === 'and'));
@@ -339,10 +362,10 @@ class Run {
     };
     const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
     for (const s of input) {
-      const labels = groupLabels(s.labels);
-      const key = labelsKey(labels);
+      // The group's key straight from the sample's labels; its label set is built once per group.
+      const key = e.without ? keyWithout(s.labels, e.grouping) : e.grouping.map((n) => s.labels[n] ?? '').join('\xff');
       let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = { labels, samples: [] }));
+      if (g === undefined) groups.set(key, (g = { labels: groupLabels(s.labels), samples: [] }));
       g.samples.push(s);
     }
     const out: Sample[] = [];

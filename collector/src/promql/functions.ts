@@ -22,8 +22,16 @@ export interface RangeWindow {
   rangeMs: number;
 }
 
+/** The labels without `__name__`; the same object for the same input, so later steps and keys reuse it. */
+const withoutName = new WeakMap<Labels, Labels>();
 export const dropName = (labels: Labels): Labels => {
-  const { __name__: _, ...rest } = labels;
+  if (labels.__name__ === undefined) return labels;
+  let rest = withoutName.get(labels);
+  if (rest === undefined) {
+    const { __name__: _name, ...others } = labels;
+    rest = others;
+    withoutName.set(labels, rest);
+  }
   return rest;
 };
 
