@@ -1,9 +1,8 @@
 import type { Labels } from '../model/metric.ts';
 import { isStaleNaN } from '../model/metric.ts';
 import type { MetricStore, SeriesSamples } from '../store/types.ts';
-import { typeOf, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
 import { DATE, MATH, OVER_TIME, bucketQuantile, dropName, expandTemplate, extrapolatedRate, formatFloat, instantValue, linearRegression, quantile, welford, type RangeSeries, type Sample } from './functions.ts';
-import { PromQLError } from './selectors.ts';
+import { PromQLError, typeOf, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
 
 /** The result of evaluating an expression at one time. */
 export type Value = { type: 'scalar'; value: number } | { type: 'string'; value: string } | { type: 'vector'; samples: Sample[] } | { type: 'matrix'; series: RangeSeries[] };

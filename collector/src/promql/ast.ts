@@ -1,7 +1,44 @@
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
 import type { LabelMatcher } from '../store/types.ts';
-import { PromQLError, stringValue } from './selectors.ts';
+
+/** PromQL that does not parse, or a selector Prometheus refuses; the message says where and why. */
+export class PromQLError extends Error {
+  override name = 'PromQLError';
+}
+
+/** Go's one-character escapes, as PromQL strings take them. */
+const GO_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
+
+/** A PromQL string literal's value: Go's escapes in "..." and '...', none in `...`. */
+export function stringValue(literal: string): string {
+  const quote = literal[0];
+  const body = literal.slice(1, -1);
+  if (quote === '`') return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    if (e !== undefined && GO_ESCAPES[e] !== undefined) out += GO_ESCAPES[e];
+    else if (e === 'x' || e === 'u' || e === 'U') {
+      const digits = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      const hex = body.slice(i + 1, i + 1 + digits);
+      if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) throw new PromQLError(`invalid escape "\\${e}${hex}" in string ${literal}`);
+      out += e === 'x' ? String.fromCharCode(parseInt(hex, 16)) : String.fromCodePoint(parseInt(hex, 16));
+      i += digits;
+    } else if (e !== undefined && /[0-7]/.test(e)) {
+      const octal = body.slice(i, i + 3);
+      if (!/^[0-7]{3}$/.test(octal)) throw new PromQLError(`invalid escape "\\${octal}" in string ${literal}`);
+      out += String.fromCharCode(parseInt(octal, 8));
+      i += 2;
+    } else throw new PromQLError(`invalid escape "\\${e ?? ''}" in string ${literal}`);
+  }
+  return out;
+}
 
 /** When an `@` modifier pins a selector: a Unix time in ms, or the query's start or end. */
 export type At = number | 'start' | 'end' | null;
