@@ -182,7 +182,7 @@ function instantResult(value: Value, t: number): unknown {
     case 'vector':
       return { resultType: 'vector', result: value.samples.map((s) => ({ metric: s.labels, value: point(t, s.value) })) };
     case 'matrix':
-      return { resultType: 'matrix', result: sortSeries(value.series.map((s) => ({ metric: s.labels, values: s.t.map((ts, i) => point(ts, s.v[i]!)) }))) };
+      return { resultType: 'matrix', result: sortSeries(value.series.map((s) => ({ metric: s.labels, values: Array.from(s.t, (ts, i) => point(ts, s.v[i]!)) }))) };
   }
 }
 

@@ -138,8 +138,16 @@ function atTime(at: At, startMs: number, endMs: number, t: number): number {
   return at;
 }
 
+/** A loaded series for range selectors: times and values as typed arrays, 1 where a stale marker stands. */
+interface TypedSeries {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+  stale: Uint8Array | null;
+}
+
 /** Index of the last element of sorted `ts` that is ≤ t, or -1. */
-function lastAtOrBefore(ts: readonly number[], t: number): number {
+function lastAtOrBefore(ts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = ts.length - 1;
   let found = -1;
@@ -159,6 +167,7 @@ class Run {
   private readonly startMs: number;
   private readonly endMs: number;
   private readonly lookbackMs: number;
+  private readonly typedData = new Map<VectorSelector, TypedSeries[]>();
 
   constructor(data: Map<VectorSelector, SeriesSamples[]>, startMs: number, endMs: number, lookbackMs: number) {
     this.data = data;
@@ -231,23 +240,45 @@ class Run {
   private range(vs: VectorSelector, rangeMs: number, t: number): RangeSeries[] {
     const ref = atTime(vs.at, this.startMs, this.endMs, t) - vs.offsetMs;
     const out: RangeSeries[] = [];
-    for (const s of this.data.get(vs) ?? []) {
-      const last = lastAtOrBefore(s.timestampsMs, ref);
+    for (const s of this.typed(vs)) {
+      const last = lastAtOrBefore(s.t, ref);
       if (last < 0) continue;
-      const first = lastAtOrBefore(s.timestampsMs, ref - rangeMs - 1) + 1;
+      const first = lastAtOrBefore(s.t, ref - rangeMs - 1) + 1;
       if (first > last) continue;
-      let ts = s.timestampsMs.slice(first, last + 1);
-      let values = s.values.slice(first, last + 1);
-      if (values.some((v) => Number.isNaN(v))) {
-        // Stale markers are not samples of a range.
-        const keep = values.map((v) => !isStaleNaN(v));
-        ts = ts.filter((_, i) => keep[i]);
-        values = values.filter((_, i) => keep[i]);
-        if (ts.length === 0) continue;
+      if (s.stale === null) {
+        // Views, not copies: a step costs two binary searches per series.
+        out.push({ labels: s.labels, t: s.t.subarray(first, last + 1), v: s.v.subarray(first, last + 1) });
+        continue;
       }
-      out.push({ labels: s.labels, t: ts, v: values });
+      // Stale markers are not samples of a range.
+      const ts: number[] = [];
+      const values: number[] = [];
+      for (let i = first; i <= last; i++) {
+        if (s.stale[i] === 1) continue;
+        ts.push(s.t[i]!);
+        values.push(s.v[i]!);
+      }
+      if (ts.length > 0) out.push({ labels: s.labels, t: ts, v: values });
     }
     return out;
+  }
+
+  /** A selector's series as typed arrays, with where their stale markers are (null when none), made once per query. */
+  private typed(vs: VectorSelector): TypedSeries[] {
+    let series = this.typedData.get(vs);
+    if (series === undefined) {
+      series = (this.data.get(vs) ?? []).map((s) => {
+        let stale: Uint8Array | null = null;
+        for (let i = 0; i < s.values.length; i++) {
+          if (!isStaleNaN(s.values[i]!)) continue;
+          stale ??= new Uint8Array(s.values.length);
+          stale[i] = 1;
+        }
+        return { labels: s.labels, t: Float64Array.from(s.timestampsMs), v: Float64Array.from(s.values), stale };
+      });
+      this.typedData.set(vs, series);
+    }
+    return series;
   }
 
   private subquery(e: Extract<Expr, { kind: 'subquery' }>, t: number): RangeSeries[] {
@@ -255,7 +286,7 @@ class Run {
     const step = e.stepMs ?? 60_000;
     let first = ref - e.rangeMs;
     first = Math.ceil(first / step) * step;
-    const bySeries = new Map<string, RangeSeries>();
+    const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
     for (let at = first; at <= ref; at += step) {
       for (const s of this.vector(e.expr, at)) {
         const key = labelsKey(s.labels);

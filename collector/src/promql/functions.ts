@@ -8,11 +8,14 @@ export interface Sample {
   t: number;
 }
 
+/** Numbers of a range: a plain array, or a view into a series' typed array (no copy per step). */
+export type Numbers = number[] | Float64Array;
+
 /** One series of a range vector: points oldest first. */
 export interface RangeSeries {
   labels: Labels;
-  t: number[];
-  v: number[];
+  t: Numbers;
+  v: Numbers;
 }
 
 /** Where a range vector's window lies, for the extrapolating functions. */
@@ -105,7 +108,7 @@ export function linearRegression(s: RangeSeries, interceptMs: number): [number, 
 }
 
 /** The φ-quantile of values, interpolating linearly as Prometheus' `quantile` does. */
-export function quantile(q: number, values: number[]): number {
+export function quantile(q: number, values: Numbers): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
@@ -158,7 +161,7 @@ export function bucketQuantile(q: number, buckets: Array<{ upperBound: number; c
 
 /** Functions of one range vector to one value per series (`*_over_time`, `changes`, `resets`, ...). */
 export const OVER_TIME: Record<string, (s: RangeSeries) => number | null> = {
-  sum_over_time: (s) => s.v.reduce((a, b) => a + b, 0),
+  sum_over_time: (s) => sum(s.v),
   count_over_time: (s) => s.v.length,
   avg_over_time: (s) => {
     let mean = 0;
@@ -175,9 +178,9 @@ export const OVER_TIME: Record<string, (s: RangeSeries) => number | null> = {
     }
     return mean;
   },
-  min_over_time: (s) => s.v.reduce((m, v) => (v < m || Number.isNaN(m) ? v : m), s.v[0]!),
-  max_over_time: (s) => s.v.reduce((m, v) => (v > m || Number.isNaN(m) ? v : m), s.v[0]!),
-  last_over_time: (s) => s.v.at(-1)!,
+  min_over_time: (s) => extreme(s.v, (v, m) => v < m),
+  max_over_time: (s) => extreme(s.v, (v, m) => v > m),
+  last_over_time: (s) => s.v[s.v.length - 1]!,
   present_over_time: () => 1,
   stdvar_over_time: (s) => welford(s.v)[1],
   stddev_over_time: (s) => Math.sqrt(welford(s.v)[1]),
@@ -193,8 +196,21 @@ export const OVER_TIME: Record<string, (s: RangeSeries) => number | null> = {
   },
 };
 
+function sum(values: Numbers): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i]!;
+  return total;
+}
+
+/** The smallest or largest value as Prometheus picks it: a NaN is replaced by any later value. */
+function extreme(values: Numbers, better: (v: number, current: number) => boolean): number {
+  let m = values[0]!;
+  for (let i = 1; i < values.length; i++) if (better(values[i]!, m) || Number.isNaN(m)) m = values[i]!;
+  return m;
+}
+
 /** Mean and population variance, computed incrementally (Welford). */
-export function welford(values: readonly number[]): [number, number] {
+export function welford(values: Numbers | readonly number[]): [number, number] {
   let count = 0;
   let mean = 0;
   let aux = 0;
