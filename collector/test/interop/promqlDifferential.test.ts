@@ -13,6 +13,7 @@ import path from 'node:path';
 import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRequestType } from '../../src/metrics/remoteWriteSchema.ts';
+import { STALE_NAN } from '../../src/model/metric.ts';
 import { startTestCollector } from '../support/testCollector.ts';
 
 type Collector = Awaited<ReturnType<typeof startTestCollector>>;
@@ -59,6 +60,8 @@ function testData(): Series[] {
   }
   // A gauge that stops reporting 15 minutes before the end.
   add({ __name__: 'batch_progress', job: 'batch', instance: 'c' }, (i, t) => (t > END - 15 * 60_000 ? null : i * 0.5));
+  // One that is marked stale (Prometheus' stale marker, as a scrape that lost its target writes it) 10 minutes before the end.
+  add({ __name__: 'queue_depth', job: 'batch', instance: 'd' }, (i, t) => (t === END - 10 * 60_000 ? STALE_NAN : t > END - 10 * 60_000 ? null : 100 + (i % 9)));
   // A histogram of request durations, cumulative buckets growing at different paces.
   const bounds = ['0.1', '0.25', '0.5', '1', '+Inf'];
   const paces = [10, 16, 19, 20, 20.5];
@@ -70,13 +73,20 @@ function testData(): Series[] {
   return series;
 }
 
+const STALE_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+const QUIETED_STALE = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf8, 0x7f]);
+
 async function remoteWrite(url: string, series: Series[]): Promise<void> {
   // Prometheus takes at most a few thousand samples per write comfortably; send in slices.
   for (let i = 0; i < series.length; i += 4) {
     const request = writeRequestType.fromObject({
       timeseries: series.slice(i, i + 4).map((s) => ({ labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })), samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })) })),
     });
-    const body = snappy.compressSync(Buffer.from(writeRequestType.encode(request).finish()));
+    const raw = Buffer.from(writeRequestType.encode(request).finish());
+    // V8 sets the quiet bit of the stale-marker NaN on its way through the encoder; Prometheus knows the
+    // marker by its exact bits (0x7ff0000000000002), so the encoded bytes get them back.
+    for (let at = raw.indexOf(QUIETED_STALE); at !== -1; at = raw.indexOf(QUIETED_STALE, at + 8)) STALE_BYTES.copy(raw, at);
+    const body = snappy.compressSync(raw);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, body });
     if (res.status !== 204 && res.status !== 200) throw new Error(`remote write to ${url}: ${res.status} ${await res.text()}`);
   }
@@ -154,6 +164,10 @@ const EXPRESSIONS = [
   'memory_bytes @ start()',
   'memory_bytes @ end()',
   'batch_progress',
+  'queue_depth',
+  'last_over_time(queue_depth[15m])',
+  'count_over_time(queue_depth[15m])',
+  'queue_depth offset 12m',
   // rates and deltas
   'rate(http_requests_total[5m])',
   'rate(http_requests_total[1m])',
