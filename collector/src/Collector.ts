@@ -51,9 +51,11 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       retentionMs: config.retentionMs,
       now,
       edgeWaitMs: config.derive.edgeWaitMs,
+      seriesLimits: config.metrics,
     },
     metrics,
     log,
+    await stores.metrics.seriesLabels(),
   );
   let ready = false;
 
@@ -94,6 +96,11 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
 
   const retention = new RetentionJob(stores, config.retentionMs, metrics, log);
   retention.start(now);
+  // Series deleted by retention stop counting against the limits: they are counted anew every 10 minutes.
+  const resyncTimer = setInterval(() => {
+    stores.metrics.seriesLabels().then((labels) => ingest.resyncSeries(labels), (error: unknown) => log.error('counting series failed', { error }));
+  }, 600_000);
+  resyncTimer.unref();
   // Derived metrics are written on an interval, as a Prometheus would scrape them.
   const deriveTimer = setInterval(() => {
     ingest.writeDerived().catch((error: unknown) => log.error('writing derived metrics failed', { error }));
@@ -120,6 +127,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
           grpc?.close(),
         ]);
         clearInterval(deriveTimer);
+        clearInterval(resyncTimer);
         await retention.stop();
         await ingest.close();
         await stores.close();

@@ -17,6 +17,8 @@ export interface CollectorConfig {
   limits: { maxBodyBytes: number; maxInFlightBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
+  /** Series limits of the metric store. */
+  metrics: { maxSeries: number; maxSeriesPerMetric: number };
   /** Metrics derived from spans and logs: how often they are written, and how long a span pair's half waits. */
   derive: { intervalMs: number; edgeWaitMs: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -92,6 +94,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     },
     queue: { maxQueuedItems: n('queue.maxQueuedItems'), maxBatchItems: n('queue.maxBatchItems'), maxDelayMs: n('queue.maxDelay') },
     query: { maxLogLimit: n('query.maxLogLimit'), maxTraceLimit: n('query.maxTraceLimit'), timeoutMs: n('query.timeout'), maxSamples: n('query.maxSamples'), lookbackDeltaMs: n('query.lookbackDelta') },
+    metrics: { maxSeries: n('metrics.maxSeries'), maxSeriesPerMetric: n('metrics.maxSeriesPerMetric') },
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
     logLevel: logLevel as CollectorConfig['logLevel'],
     configFile,

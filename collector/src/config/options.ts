@@ -48,6 +48,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'query.timeout', flag: '--query-timeout', env: 'MIRADOR_QUERY_TIMEOUT', type: 'duration', default: '2m', help: 'longest PromQL evaluation (Prometheus errorType timeout beyond)' },
   { key: 'query.maxSamples', flag: '--query-max-samples', env: 'MIRADOR_QUERY_MAX_SAMPLES', type: 'int', default: 50_000_000, help: 'samples one PromQL query may load' },
   { key: 'query.lookbackDelta', flag: '--query-lookback-delta', env: 'MIRADOR_QUERY_LOOKBACK_DELTA', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a sample' },
+  { key: 'metrics.maxSeries', flag: '--max-series', env: 'MIRADOR_MAX_SERIES', type: 'int', default: 1_000_000, help: 'metric series kept in all; samples of new series beyond it are refused and counted' },
+  { key: 'metrics.maxSeriesPerMetric', flag: '--max-series-per-metric', env: 'MIRADOR_MAX_SERIES_PER_METRIC', type: 'int', default: 50_000, help: 'metric series kept per metric name; new ones beyond it are refused and counted' },
   { key: 'derive.interval', flag: '--derive-interval', env: 'MIRADOR_DERIVE_INTERVAL', type: 'duration', default: '15s', help: 'how often span, service-graph and log-count metrics are written, as Prometheus scrapes' },
   { key: 'derive.edgeWait', flag: '--derive-edge-wait', env: 'MIRADOR_DERIVE_EDGE_WAIT', type: 'duration', default: '10s', help: 'how long half of a client/server span pair waits for the other before it is expired and counted' },
   { key: 'logLevel', flag: '--log-level', env: 'MIRADOR_LOG_LEVEL', type: 'string', default: 'info', help: "the collector's own log level: debug, info, warn, error" },

@@ -1,4 +1,5 @@
 import { DerivedMetrics } from '../derive/DerivedMetrics.ts';
+import { SeriesLimiter, type SeriesLimits } from './SeriesLimiter.ts';
 import type { ParsedExposition } from '../metrics/exposition.ts';
 import type { Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
 import type { LogRecord } from '../model/log.ts';
@@ -49,6 +50,7 @@ export interface IngestOptions {
   now: () => number;
   /** How long half of a client/server span pair waits for the other. */
   edgeWaitMs: number;
+  seriesLimits: SeriesLimits;
 }
 
 /**
@@ -64,15 +66,18 @@ export class Ingest {
   private readonly sampleWriter: BatchWriter<MetricSample>;
   private readonly deltaState = new DeltaState();
   private lastDeltaEviction = 0;
+  /** Series limits; replaced when the series are counted anew. */
+  private limiter: SeriesLimiter;
   /** Span, service-graph and log-count metrics of what was stored. */
   readonly derived: DerivedMetrics;
   /** Metadata waiting to be written with the next sample batch, by metric name. */
   private pendingMetadata = new Map<string, MetricMetadata>();
 
-  constructor(stores: Stores, options: IngestOptions, metrics: SelfMetrics, log: CollectorLog) {
+  constructor(stores: Stores, options: IngestOptions, metrics: SelfMetrics, log: CollectorLog, existingSeries: Iterable<Labels> = []) {
     this.options = options;
     this.metrics = metrics;
     this.derived = new DerivedMetrics({ edgeWaitMs: options.edgeWaitMs });
+    this.limiter = new SeriesLimiter(options.seriesLimits, existingSeries);
     const observer = (signal: Signal): BatchWriterObserver => ({
       queued: (n) => metrics.queueDepth.set({ signal }, n),
       written: (n, seconds) => {
@@ -123,7 +128,8 @@ export class Ingest {
     const stats = new LimitStats();
     const mapped = mapOrReject(() => mapMetricsRequest(request, this.options.limits, stats, this.deltaState, this.window()));
     for (const m of mapped.metadata) this.pendingMetadata.set(m.metric, m);
-    return this.store('metrics', transport, mapped.items, mapped.rejected, mapped.rejectReason, stats, this.sampleWriter);
+    const { admitted, refused, reason } = this.admit(mapped.items);
+    return this.store('metrics', transport, admitted, mapped.rejected + refused, [mapped.rejectReason, reason].filter((r) => r !== '').join('; '), stats, this.sampleWriter);
   }
 
   /**
@@ -139,7 +145,8 @@ export class Ingest {
       return exemplar === undefined ? { labels, timestampMs: nowMs, value: s.value } : { labels, timestampMs: nowMs, value: s.value, exemplar };
     });
     for (const m of parsed.metadata) this.pendingMetadata.set(m.metric, m);
-    return this.store('metrics', 'push', items, 0, '', new LimitStats(), this.sampleWriter);
+    const { admitted, refused, reason } = this.admit(items);
+    return this.store('metrics', 'push', admitted, refused, reason, new LimitStats(), this.sampleWriter);
   }
 
   /**
@@ -150,9 +157,22 @@ export class Ingest {
     const { samples, metadata } = this.derived.collect(this.options.now());
     if (samples.length === 0) return;
     for (const m of metadata) this.pendingMetadata.set(m.metric, m);
+    const { admitted } = this.admit(samples);
     this.metrics.derivedEdges.set({ outcome: 'expired' }, this.derived.expiredEdges);
     this.metrics.derivedEdges.set({ outcome: 'dropped' }, this.derived.droppedEdges);
-    await this.sampleWriter.submit(samples);
+    await this.sampleWriter.submit(admitted);
+  }
+
+  /** New series within the limits; those beyond are counted as rejected for the series limit. */
+  private admit(samples: readonly MetricSample[]) {
+    const admission = this.limiter.admit(samples);
+    if (admission.refused > 0) this.metrics.rejected.inc({ signal: 'metrics', reason: 'series_limit' }, admission.refused);
+    return admission;
+  }
+
+  /** Counts anew the series the store holds (after retention deleted some). */
+  resyncSeries(existing: Iterable<Labels>): void {
+    this.limiter = new SeriesLimiter(this.options.seriesLimits, existing);
   }
 
   /** Stores samples received by Prometheus remote write, at their own timestamps; older than the retention window they are dropped and counted. */
@@ -160,8 +180,10 @@ export class Ingest {
     const oldest = this.options.now() - this.options.retentionMs;
     const kept = samples.filter((s) => s.timestampMs >= oldest);
     for (const m of metadata) this.pendingMetadata.set(m.metric, m);
-    const rejected = samples.length - kept.length;
-    return this.store('metrics', 'remote_write', kept, rejected, rejected > 0 ? `${rejected} sample(s) older than the retention window` : '', new LimitStats(), this.sampleWriter);
+    const old = samples.length - kept.length;
+    const { admitted, refused, reason } = this.admit(kept);
+    const reasons = [old > 0 ? `${old} sample(s) older than the retention window` : '', reason].filter((r) => r !== '').join('; ');
+    return this.store('metrics', 'remote_write', admitted, old + refused, reasons, new LimitStats(), this.sampleWriter);
   }
 
   /** Writes everything queued and refuses new items. */

@@ -92,5 +92,7 @@ async function receivePush(req: Request, res: Response, ingest: Ingest, maxBodyB
   }
   const parsed = parseExposition(text, format, limits);
   const result = await ingest.pushedMetrics(parsed, grouping);
-  res.status(200).json({ samples: result.accepted, exemplars: parsed.samples.filter((s) => s.exemplar !== undefined).length, metadata: parsed.metadata.length });
+  const answer = { samples: result.accepted, exemplars: parsed.samples.filter((s) => s.exemplar !== undefined).length, metadata: parsed.metadata.length };
+  // Samples of series beyond the series limits are refused; the rest is stored, and the answer says so.
+  res.status(200).json(result.rejected > 0 ? { ...answer, refused: result.rejected, error: result.errorMessage } : answer);
 }

@@ -128,5 +128,7 @@ async function receive(req: Request, ingest: Ingest, maxBodyBytes: number, limit
   }
   const mapped = mapWriteRequest(request, limits);
   if (mapped.nativeHistograms > 0) throw new BadWrite(`${mapped.nativeHistograms} native histogram(s) in the request: not supported, send classic histograms (_bucket/_sum/_count)`);
-  await ingest.remoteWrite(mapped.samples, mapped.metadata);
+  const result = await ingest.remoteWrite(mapped.samples, mapped.metadata);
+  // What could be stored is; the refusal (series limits, retention) is a 400 the sender does not retry.
+  if (result.rejected > 0) throw new BadWrite(`${result.rejected} sample(s) refused: ${result.errorMessage}`);
 }

@@ -127,6 +127,8 @@ export interface MetricStore {
   selectSeries(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesSamples[]>;
   /** Exemplars (stored with the samples that carried them) of series matching every matcher, in [startMs, endMs]. */
   selectExemplars(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesExemplars[]>;
+  /** The label sets of every stored series (for counting them against the series limits). */
+  seriesLabels(): Promise<Labels[]>;
   /** Label names of series matching the matchers (all series when none). */
   labelNames(matchers: readonly LabelMatcher[]): Promise<string[]>;
   /** Values of one label over series matching the matchers. */

@@ -98,6 +98,31 @@ describe('metrics pushed to /metrics/job/... and read through the Prometheus HTT
     expect(res.body.error).toContain(message);
   });
 
+  it('refuses new series beyond the per-metric limit, stores the rest, and keeps the old series working', async () => {
+    const limited = await startTestCollector(['--grpc-port', 'off', '--max-series-per-metric', '2']);
+    try {
+      const pushTo = async (body: string) => {
+        const res = await fetch(`${limited.url}/metrics/job/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+        return (await res.json()) as { samples: number; refused?: number; error?: string };
+      };
+      expect(await pushTo('jobs_total{queue="a"} 1\njobs_total{queue="b"} 2\njobs_total{queue="c"} 3\nother 1\n')).toEqual({
+        samples: 3,
+        exemplars: 0,
+        metadata: 0,
+        refused: 1,
+        error: 'series limit reached for metric "jobs_total": 2 series (metrics.maxSeriesPerMetric); new series of it are refused',
+      });
+      expect(await pushTo('jobs_total{queue="a"} 10\n')).toMatchObject({ samples: 1 });
+      const [a] = await limited.stores.metrics.selectSeries([{ name: 'queue', type: '=', value: 'a' }], 0, Date.now() + 1000);
+      expect(a!.values).toEqual([1, 10]);
+      expect(await limited.stores.metrics.selectSeries([{ name: 'queue', type: '=', value: 'c' }], 0, Date.now() + 1000)).toEqual([]);
+      const exposition = await (await fetch(`${limited.url}/metrics`)).text();
+      expect(exposition).toMatch(/mirador_receiver_rejected_items_total\{signal="metrics",reason="series_limit"\} 1/);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('answers bad queries with Prometheus bad_data errors that say what is wrong', async () => {
     expect(await api('/api/v1/series')).toEqual({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'no match[] parameter provided' } });
     expect((await api('/api/v1/series?match[]=up{')).body.error).toContain('invalid parameter "match[]": parse error at character 4');

@@ -263,6 +263,11 @@ export class DuckDbMetricStore implements MetricStore {
     return [...bySeries.values()];
   }
 
+  async seriesLabels(): Promise<Labels[]> {
+    const rows = (await this.read.runAndReadAll('SELECT metric_name, labels FROM metric_series')).getRows();
+    return rows.map(([name, labels]) => ({ __name__: name as string, ...(JSON.parse(labels as string) as Labels) }));
+  }
+
   async labelNames(matchers: readonly LabelMatcher[]): Promise<string[]> {
     const params = new SqlParams();
     const where = matchersSql(matchers, params);
