@@ -227,9 +227,15 @@ export class DuckDbMetricStore implements MetricStore {
     const columns = (await this.read.runAndReadAll(sql, params.values, params.types)).getColumns();
     // An empty result has no column arrays at all.
     const [ids = [], times = [], values = []] = columns as [bigint[]?, bigint[]?, Array<number | null>?];
+    // Rows come ordered by series: the series is looked up when the id changes, not per row (bigint keys hash slowly).
+    let currentId: bigint | null = null;
+    let s: { timestampsMs: number[]; values: number[]; stale: boolean } | undefined;
     for (let i = 0; i < ids.length; i++) {
-      // A series written between the two queries is not in `found`; the next query sees it.
-      const s = found.get(ids[i]!);
+      if (ids[i] !== currentId) {
+        currentId = ids[i]!;
+        // A series written between the two queries is not in `found`; the next query sees it.
+        s = found.get(currentId);
+      }
       if (s === undefined) continue;
       s.timestampsMs.push(Number(times[i]!));
       const value = values[i]!;
