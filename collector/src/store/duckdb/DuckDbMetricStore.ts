@@ -220,13 +220,14 @@ export class DuckDbMetricStore implements MetricStore {
     }
     const params = new SqlParams();
     const where = matchersSql(matchers, params);
-    const sql = `SELECT series_id, timestamp_ms, value FROM metric_samples
+    // Times as DOUBLE (exact below 2^53 ms): the client turns BIGINT cells into BigInts, one allocation per row.
+    const sql = `SELECT series_id, timestamp_ms::DOUBLE, value FROM metric_samples
       WHERE series_id IN (SELECT series_id FROM metric_series WHERE ${where})
         AND timestamp_ms >= ${params.bigint(BigInt(Math.ceil(startMs)))} AND timestamp_ms <= ${params.bigint(BigInt(Math.floor(endMs)))}
       ORDER BY series_id, timestamp_ms`;
     const columns = (await this.read.runAndReadAll(sql, params.values, params.types)).getColumns();
     // An empty result has no column arrays at all.
-    const [ids = [], times = [], values = []] = columns as [bigint[]?, bigint[]?, Array<number | null>?];
+    const [ids = [], times = [], values = []] = columns as [bigint[]?, number[]?, Array<number | null>?];
     // Rows come ordered by series: the series is looked up when the id changes, not per row (bigint keys hash slowly).
     let currentId: bigint | null = null;
     let s: { timestampsMs: number[]; values: number[]; stale: boolean } | undefined;
@@ -237,7 +238,7 @@ export class DuckDbMetricStore implements MetricStore {
         s = found.get(currentId);
       }
       if (s === undefined) continue;
-      s.timestampsMs.push(Number(times[i]!));
+      s.timestampsMs.push(times[i]!);
       const value = values[i]!;
       if (value === null) s.stale = true;
       s.values.push(value ?? STALE_NAN);
