@@ -40,14 +40,25 @@ class OtlpTransport extends Transport {
   }
 }
 
+/** One line a developer reads: time, level, message, then the fields, the trace id last. */
+const pretty = winston.format.printf((info) => {
+  const { level, message, timestamp, service: _service, trace_id: traceId, span_id: _span, ...fields } = info as Record<string, unknown>;
+  const rest = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${String(timestamp)} ${String(level).padEnd(5)} ${String(message)}${rest === '' ? '' : ` ${rest}`}${traceId === undefined ? '' : ` trace_id=${String(traceId)}`}`;
+});
+
 /**
- * The service's logger: JSON lines on stdout carrying trace_id and span_id,
- * readable at a glance, and the same records shipped to the collector.
+ * The service's logger: on stdout, JSON lines carrying trace_id, span_id and
+ * the service (what log shippers read), or readable lines for a developer
+ * (`pretty`, the default on a terminal); the same records are shipped to the
+ * collector either way.
  */
-export function createAgentLogger(serviceName: string, level: string): winston.Logger {
+export function createAgentLogger(serviceName: string, level: string, format: 'json' | 'pretty' = 'json'): winston.Logger {
   return winston.createLogger({
     level,
-    format: winston.format.combine(traceContext(serviceName), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(traceContext(serviceName), winston.format.timestamp(), format === 'pretty' ? pretty : winston.format.json()),
     transports: [new winston.transports.Console(), new OtlpTransport()],
   });
 }

@@ -22,6 +22,8 @@ export interface AgentOptions {
   logLevel?: string;
   /** Encoding of spans and log records on the wire. Env: OTEL_EXPORTER_OTLP_PROTOCOL. Default http/protobuf, the OTLP specification's default. */
   protocol?: OtlpProtocol;
+  /** How log lines look on stdout: json, pretty, or auto (pretty on a terminal, JSON otherwise). Env: MIRADOR_LOG_FORMAT. Default auto. */
+  logFormat?: 'auto' | 'json' | 'pretty';
   /** Which root spans are kept. Env: OTEL_TRACES_SAMPLER. Default parentbased_always_on. */
   sampler?: SamplerName;
   /** Ratio for the traceidratio samplers, 0 to 1. Env: OTEL_TRACES_SAMPLER_ARG. Default 1. */
@@ -49,6 +51,7 @@ export interface ResolvedAgentOptions {
   serviceName: string;
   collectorUrl: string;
   logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
   protocol: OtlpProtocol;
   sampler: SamplerName;
   samplerRatio: number;
@@ -117,6 +120,7 @@ const ROWS = [
   row({ key: 'serviceName', option: 'serviceName', env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'unknown_service:node' }),
   row({ key: 'collectorUrl', option: 'collectorUrl', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', parse: httpUrl, fallback: DEFAULT_COLLECTOR_URL }),
   row({ key: 'logLevel', option: 'logLevel', env: 'MIRADOR_LOG_LEVEL', parse: oneOf(LOG_LEVELS), fallback: 'info' }),
+  row({ key: 'logFormat', option: 'logFormat', env: 'MIRADOR_LOG_FORMAT', parse: oneOf(['auto', 'json', 'pretty'] as const), fallback: 'auto' }),
   row({ key: 'protocol', option: 'protocol', env: 'OTEL_EXPORTER_OTLP_PROTOCOL', parse: oneOf(PROTOCOLS), fallback: 'http/protobuf' }),
   row({ key: 'sampler', option: 'sampler', env: 'OTEL_TRACES_SAMPLER', parse: oneOf(SAMPLERS), fallback: 'parentbased_always_on' }),
   row({ key: 'samplerRatio', option: 'samplerRatio', env: 'OTEL_TRACES_SAMPLER_ARG', parse: ratio, fallback: 1 }),

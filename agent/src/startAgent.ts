@@ -77,7 +77,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
     (await metricsServer)?.close();
   };
   const agent: Agent = {
-    logger: createAgentLogger(resolved.serviceName, resolved.logLevel),
+    logger: createAgentLogger(resolved.serviceName, resolved.logLevel, resolved.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : resolved.logFormat),
     metrics,
     tracer,
     options: resolved,
