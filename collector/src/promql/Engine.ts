@@ -2,7 +2,7 @@ import type { Labels } from '../model/metric.ts';
 import { isStaleNaN } from '../model/metric.ts';
 import type { MetricStore, SeriesSamples } from '../store/types.ts';
 import { DATE, MATH, OVER_TIME, bucketQuantile, dropName, expandTemplate, extrapolatedRate, formatFloat, instantValue, linearRegression, quantile, welford, type RangeSeries, type Sample } from './functions.ts';
-import { PromQLError, typeOf, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
+import { PromQLError, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
 
 /** The result of evaluating an expression at one time. */
 export type Value = { type: 'scalar'; value: number } | { type: 'string'; value: string } | { type: 'vector'; samples: Sample[] } | { type: 'matrix'; series: RangeSeries[] };
@@ -516,7 +516,8 @@ class Run {
         const out: Sample[] = [];
         for (const s of m.series) {
           if (s.v.length < 2) continue;
-          const [slope, intercept] = linearRegression(s, name === 'deriv' ? s.t[0]! : atTime(null, 0, 0, t));
+          // deriv: the slope from the first point; predict_linear: the line through the evaluation time.
+          const [slope, intercept] = linearRegression(s, name === 'deriv' ? s.t[0]! : t);
           out.push({ labels: dropName(s.labels), value: name === 'deriv' ? slope : slope * ahead + intercept, t });
         }
         return vec(out);
@@ -679,4 +680,3 @@ function operate(op: string, a: number, b: number): number | boolean {
   }
 }
 
-export { typeOf };
