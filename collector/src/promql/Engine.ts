@@ -1,7 +1,9 @@
 import type { Labels } from '../model/metric.ts';
 import { isStaleNaN } from '../model/metric.ts';
 import type { MetricStore, SeriesSamples } from '../store/types.ts';
-import { DATE, MATH, OVER_TIME, bucketQuantile, dropName, expandTemplate, extrapolatedRate, formatFloat, instantValue, linearRegression, quantile, welford, type RangeSeries, type Sample } from './functions.ts';
+import { evalAggregate } from './aggregate.ts';
+import { evalCall } from './calls.ts';
+import { dropName, type RangeSeries, type Sample } from './functions.ts';
 import { PromQLError, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
 
 /** The result of evaluating an expression at one time. */
@@ -33,7 +35,7 @@ const DROPS_NAME = new Set(['+', '-', '*', '/', '%', '^']);
 const COMPARISON = new Set(['==', '!=', '>', '<', '>=', '<=']);
 /** The identity of a label set less `__name__` and the given labels, cached per label object and list. */
 const withoutKeys = new WeakMap<Labels, Map<string, string>>();
-function keyWithout(labels: Labels, excluded: readonly string[]): string {
+export function keyWithout(labels: Labels, excluded: readonly string[]): string {
   let byList = withoutKeys.get(labels);
   if (byList === undefined) withoutKeys.set(labels, (byList = new Map()));
   const list = excluded.join('\xff');
@@ -131,7 +133,7 @@ export class Engine {
   }
 }
 
-function atTime(at: At, startMs: number, endMs: number, t: number): number {
+export function atTime(at: At, startMs: number, endMs: number, t: number): number {
   if (at === null) return t;
   if (at === 'start') return startMs;
   if (at === 'end') return endMs;
@@ -162,7 +164,7 @@ function lastAtOrBefore(ts: ArrayLike<number>, t: number): number {
 }
 
 /** One query's evaluation state: the loaded series and the query's bounds (for `@ start()`/`end()`). */
-class Run {
+export class Run {
   private readonly data: Map<VectorSelector, SeriesSamples[]>;
   private readonly startMs: number;
   private readonly endMs: number;
@@ -198,23 +200,26 @@ class Run {
       case 'binary':
         return this.binary(e, t);
       case 'aggregate':
-        return { type: 'vector', samples: this.aggregate(e, t) };
+        return { type: 'vector', samples: evalAggregate(this, e, t) };
       case 'call':
-        return this.call(e, t);
+        return evalCall(this, e, t);
     }
   }
 
-  private vector(e: Expr, t: number): Sample[] {
+  /** The instant vector an expression gives at t (empty for other types). */
+  vector(e: Expr, t: number): Sample[] {
     const v = this.eval(e, t);
     return v.type === 'vector' ? v.samples : [];
   }
 
-  private scalar(e: Expr, t: number): number {
+  /** The scalar an expression gives at t (NaN for other types). */
+  scalar(e: Expr, t: number): number {
     const v = this.eval(e, t);
     return v.type === 'scalar' ? v.value : NaN;
   }
 
-  private matrix(e: Expr, t: number): { series: RangeSeries[]; startMs: number; endMs: number; rangeMs: number } {
+  /** A range vector at t with its window, for the range functions. */
+  matrix(e: Expr, t: number): { series: RangeSeries[]; startMs: number; endMs: number; rangeMs: number } {
     if (e.kind === 'matrix') {
       const ref = atTime(e.vector.at, this.startMs, this.endMs, t) - e.vector.offsetMs;
       return { series: this.range(e.vector, e.rangeMs, t), startMs: ref - e.rangeMs, endMs: ref, rangeMs: e.rangeMs };
@@ -378,273 +383,6 @@ class Run {
     return out;
   }
 
-  private aggregate(e: Extract<Expr, { kind: 'aggregate' }>, t: number): Sample[] {
-    const input = this.vector(e.expr, t);
-    const groupLabels = (labels: Labels): Labels => {
-      if (e.without) {
-        const out: Labels = {};
-        for (const [k, v] of Object.entries(labels)) if (k !== '__name__' && !e.grouping.includes(k)) out[k] = v;
-        return out;
-      }
-      const out: Labels = {};
-      for (const n of e.grouping) if (labels[n] !== undefined && labels[n] !== '') out[n] = labels[n];
-      return out;
-    };
-    const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
-    for (const s of input) {
-      // The group's key straight from the sample's labels; its label set is built once per group.
-      const key = e.without ? keyWithout(s.labels, e.grouping) : e.grouping.map((n) => s.labels[n] ?? '').join('\xff');
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = { labels: groupLabels(s.labels), samples: [] }));
-      g.samples.push(s);
-    }
-    const out: Sample[] = [];
-    if (e.op === 'topk' || e.op === 'bottomk') {
-      const k = Math.floor(this.scalar(e.param!, t));
-      if (k < 1) return [];
-      for (const g of groups.values()) {
-        const sorted = [...g.samples].sort((a, b) => {
-          // NaN sorts last for both.
-          if (Number.isNaN(a.value)) return 1;
-          if (Number.isNaN(b.value)) return -1;
-          return e.op === 'topk' ? b.value - a.value : a.value - b.value;
-        });
-        for (const s of sorted.slice(0, k)) out.push({ labels: s.labels, value: s.value, t });
-      }
-      return out;
-    }
-    if (e.op === 'count_values') {
-      const label = (this.eval(e.param!, t) as { value: string }).value;
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new PromQLError(`invalid label name ${JSON.stringify(label)}`);
-      const counts = new Map<string, Sample>();
-      for (const s of input) {
-        const labels = { ...groupLabels(s.labels), [label]: formatFloat(s.value) };
-        const key = labelsKey(labels);
-        const c = counts.get(key);
-        if (c === undefined) counts.set(key, { labels, value: 1, t });
-        else c.value++;
-      }
-      return [...counts.values()];
-    }
-    const q = e.op === 'quantile' ? this.scalar(e.param!, t) : NaN;
-    for (const g of groups.values()) {
-      const values = g.samples.map((s) => s.value);
-      let value: number;
-      switch (e.op) {
-        case 'sum':
-          value = values.reduce((a, b) => a + b, 0);
-          break;
-        case 'avg': {
-          let mean = 0;
-          let count = 0;
-          for (const v of values) {
-            count++;
-            if (!Number.isFinite(mean) && !Number.isNaN(mean) && (Number.isFinite(v) || (v > 0) === (mean > 0))) continue;
-            mean += v / count - mean / count;
-          }
-          value = mean;
-          break;
-        }
-        case 'count':
-          value = values.length;
-          break;
-        case 'min':
-          value = values.reduce((m, v) => (v < m || Number.isNaN(m) ? v : m), values[0]!);
-          break;
-        case 'max':
-          value = values.reduce((m, v) => (v > m || Number.isNaN(m) ? v : m), values[0]!);
-          break;
-        case 'group':
-          value = 1;
-          break;
-        case 'stddev':
-          value = Math.sqrt(welford(values)[1]);
-          break;
-        case 'stdvar':
-          value = welford(values)[1];
-          break;
-        case 'quantile':
-          value = quantile(q, values);
-          break;
-        default:
-          throw new PromQLError(`unsupported aggregation ${JSON.stringify(e.op)}`);
-      }
-      out.push({ labels: g.labels, value, t });
-    }
-    return out;
-  }
-
-  private call(e: Extract<Expr, { kind: 'call' }>, t: number): Value {
-    const name = e.name;
-    const vec = (samples: Sample[]): Value => ({ type: 'vector', samples });
-    const map = (f: (v: number) => number, keepName = false) => vec(this.vector(e.args[0]!, t).map((s) => ({ labels: keepName ? s.labels : dropName(s.labels), value: f(s.value), t })));
-    if (MATH[name] !== undefined) return map(MATH[name]);
-    if (OVER_TIME[name] !== undefined) {
-      const { series } = this.matrix(e.args[0]!, t);
-      const out: Sample[] = [];
-      for (const s of series) {
-        const v = OVER_TIME[name](s);
-        if (v !== null) out.push({ labels: name === 'last_over_time' ? s.labels : dropName(s.labels), value: v, t });
-      }
-      return vec(out);
-    }
-    switch (name) {
-      case 'rate':
-      case 'increase':
-      case 'delta': {
-        const m = this.matrix(e.args[0]!, t);
-        const out: Sample[] = [];
-        for (const s of m.series) {
-          const v = extrapolatedRate(s, m, name !== 'delta', name === 'rate');
-          if (v !== null) out.push({ labels: dropName(s.labels), value: v, t });
-        }
-        return vec(out);
-      }
-      case 'irate':
-      case 'idelta': {
-        const out: Sample[] = [];
-        for (const s of this.matrix(e.args[0]!, t).series) {
-          const v = instantValue(s, name === 'irate');
-          if (v !== null) out.push({ labels: dropName(s.labels), value: v, t });
-        }
-        return vec(out);
-      }
-      case 'deriv':
-      case 'predict_linear': {
-        const m = this.matrix(e.args[0]!, t);
-        const ahead = name === 'predict_linear' ? this.scalar(e.args[1]!, t) : 0;
-        const out: Sample[] = [];
-        for (const s of m.series) {
-          if (s.v.length < 2) continue;
-          // deriv: the slope from the first point; predict_linear: the line through the evaluation time.
-          const [slope, intercept] = linearRegression(s, name === 'deriv' ? s.t[0]! : t);
-          out.push({ labels: dropName(s.labels), value: name === 'deriv' ? slope : slope * ahead + intercept, t });
-        }
-        return vec(out);
-      }
-      case 'quantile_over_time': {
-        const q = this.scalar(e.args[0]!, t);
-        return vec(this.matrix(e.args[1]!, t).series.map((s) => ({ labels: dropName(s.labels), value: quantile(q, s.v), t })));
-      }
-      case 'holt_winters': {
-        const sf = this.scalar(e.args[1]!, t);
-        const tf = this.scalar(e.args[2]!, t);
-        if (sf <= 0 || sf >= 1) throw new PromQLError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf}`);
-        if (tf <= 0 || tf >= 1) throw new PromQLError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf}`);
-        const out: Sample[] = [];
-        for (const s of this.matrix(e.args[0]!, t).series) {
-          if (s.v.length < 2) continue;
-          // Prometheus 2.42's double exponential smoothing (funcHoltWinters), step for step.
-          let s0 = 0;
-          let s1 = s.v[0]!;
-          let trend = s.v[1]! - s.v[0]!;
-          for (let i = 1; i < s.v.length; i++) {
-            const x = sf * s.v[i]!;
-            if (i - 1 !== 0) trend = tf * (s1 - s0) + (1 - tf) * trend;
-            const y = (1 - sf) * (s1 + trend);
-            s0 = s1;
-            s1 = x + y;
-          }
-          out.push({ labels: dropName(s.labels), value: s1, t });
-        }
-        return vec(out);
-      }
-      case 'absent_over_time':
-      case 'absent': {
-        const present = name === 'absent' ? this.vector(e.args[0]!, t).length > 0 : this.matrix(e.args[0]!, t).series.length > 0;
-        if (present) return vec([]);
-        const arg = e.args[0]!;
-        const selector = arg.kind === 'vector' ? arg : arg.kind === 'matrix' ? arg.vector : null;
-        const labels: Labels = {};
-        if (selector !== null) {
-          const counts = new Map<string, number>();
-          for (const m of selector.matchers) counts.set(m.name, (counts.get(m.name) ?? 0) + 1);
-          for (const m of selector.matchers) if (m.type === '=' && m.name !== '__name__' && counts.get(m.name) === 1) labels[m.name] = m.value;
-        }
-        return vec([{ labels, value: 1, t }]);
-      }
-      case 'histogram_quantile': {
-        const q = this.scalar(e.args[0]!, t);
-        const groups = new Map<string, { labels: Labels; buckets: Array<{ upperBound: number; count: number }> }>();
-        for (const s of this.vector(e.args[1]!, t)) {
-          const le = Number(s.labels.le === '+Inf' ? Infinity : s.labels.le);
-          if (s.labels.le === undefined || Number.isNaN(le)) continue;
-          const { le: _le, ...rest } = dropName(s.labels);
-          const key = labelsKey(rest);
-          let g = groups.get(key);
-          if (g === undefined) groups.set(key, (g = { labels: rest, buckets: [] }));
-          g.buckets.push({ upperBound: le, count: s.value });
-        }
-        return vec([...groups.values()].map((g) => ({ labels: g.labels, value: bucketQuantile(q, g.buckets), t })));
-      }
-      case 'round': {
-        const to = e.args[1] === undefined ? 1 : this.scalar(e.args[1], t);
-        const inverse = 1 / to;
-        return map((v) => Math.floor(v * inverse + 0.5) / inverse);
-      }
-      case 'clamp':
-      case 'clamp_min':
-      case 'clamp_max': {
-        const lo = name === 'clamp_max' ? -Infinity : this.scalar(e.args[1]!, t);
-        const hi = name === 'clamp' ? this.scalar(e.args[2]!, t) : name === 'clamp_max' ? this.scalar(e.args[1]!, t) : Infinity;
-        if (name === 'clamp' && hi < lo) return vec([]);
-        return map((v) => (Number.isNaN(v) ? v : Math.max(lo, Math.min(hi, v))));
-      }
-      case 'timestamp':
-        return vec(this.vector(e.args[0]!, t).map((s) => ({ labels: dropName(s.labels), value: s.t / 1000, t })));
-      case 'sort':
-      case 'sort_desc': {
-        const samples = [...this.vector(e.args[0]!, t)].sort((a, b) => (name === 'sort' ? a.value - b.value : b.value - a.value));
-        return vec(samples);
-      }
-      case 'label_replace': {
-        const [dst, replacement, src, regex] = e.args.slice(1).map((a) => (this.eval(a, t) as { value: string }).value) as [string, string, string, string];
-        let re: RegExp;
-        try {
-          re = new RegExp(`^(?:${regex})$`, 's');
-        } catch {
-          throw new PromQLError(`invalid regular expression in label_replace(): ${regex}`);
-        }
-        if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst)) throw new PromQLError(`invalid destination label name in label_replace(): ${dst}`);
-        const out = this.vector(e.args[0]!, t).map((s) => {
-          const match = re.exec(s.labels[src] ?? '');
-          if (match === null) return s;
-          const value = expandTemplate(replacement, match);
-          const labels = { ...s.labels };
-          if (value === '') delete labels[dst];
-          else labels[dst] = value;
-          return { ...s, labels };
-        });
-        return vec(out);
-      }
-      case 'label_join': {
-        const [dst, separator, ...sources] = e.args.slice(1).map((a) => (this.eval(a, t) as { value: string }).value) as [string, string, ...string[]];
-        return vec(this.vector(e.args[0]!, t).map((s) => {
-          const value = sources.map((n) => s.labels[n] ?? '').join(separator);
-          const labels = { ...s.labels };
-          if (value === '') delete labels[dst];
-          else labels[dst] = value;
-          return { ...s, labels };
-        }));
-      }
-      case 'scalar': {
-        const v = this.vector(e.args[0]!, t);
-        return { type: 'scalar', value: v.length === 1 ? v[0]!.value : NaN };
-      }
-      case 'vector':
-        return vec([{ labels: {}, value: this.scalar(e.args[0]!, t), t }]);
-      case 'time':
-        return { type: 'scalar', value: t / 1000 };
-      case 'pi':
-        return { type: 'scalar', value: Math.PI };
-      default:
-        if (DATE[name] !== undefined) {
-          const samples = e.args.length === 0 ? [{ labels: {}, value: t / 1000, t }] : this.vector(e.args[0]!, t);
-          return vec(samples.map((s) => ({ labels: dropName(s.labels), value: DATE[name]!(new Date(s.value * 1000)), t })));
-        }
-        throw new PromQLError(`unknown function ${JSON.stringify(name)}`);
-    }
-  }
 }
 
 function operate(op: string, a: number, b: number): number | boolean {
