@@ -49,7 +49,7 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
         exporter: new TraceExporter({ url: `${options.collectorUrl}/v1/traces`, ...exporterOptions }),
         scheduledDelayMillis: options.spanExportDelayMs,
         maxQueueSize: options.maxQueuedSpans,
-        maxExportBatchSize: Math.min(512, options.maxQueuedSpans),
+        maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
         exportTimeoutMillis: options.exportTimeoutMs,
         selfObsMeterProvider,
       }),

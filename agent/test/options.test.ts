@@ -22,6 +22,7 @@ describe('resolveAgentOptions', () => {
       samplerRatio: 1,
       extraInstrumentations: [],
       instrumentations: [],
+      maxExportBatchSize: 256,
       maxQueuedSpans: 2048,
       maxQueuedLogs: 2048,
       exportTimeoutMs: 10_000,
@@ -59,7 +60,7 @@ describe('resolveAgentOptions', () => {
     [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
     [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
     [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
-    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
+    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxExportBatchSize, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
   ])('reports a malformed or unknown option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
     const { warnings } = resolve(options, env);
     expect(warnings).toEqual([warning]);
