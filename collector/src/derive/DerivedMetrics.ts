@@ -1,3 +1,4 @@
+import { idToHex } from '../model/ids.ts';
 import type { LogRecord } from '../model/log.ts';
 import type { Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
 import { SpanKind, StatusCode, type SpanRecord } from '../model/span.ts';
@@ -42,8 +43,9 @@ export class DerivedMetrics {
   spans(spans: readonly SpanRecord[], nowMs: number): void {
     for (const span of spans) {
       const seconds = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9;
-      const labels: Labels = { service_name: span.serviceName, span_name: span.name, span_kind: KIND_LABELS[span.kind] ?? 'SPAN_KIND_UNSPECIFIED', status_code: STATUS_LABELS[span.statusCode] ?? 'STATUS_CODE_UNSET' };
-      const key = labelKey(labels);
+      // On the ingest path: the key is joined from the span's fields; the label object is built once per series.
+      const key = `${span.serviceName}\u0000${span.name}\u0000${span.kind}\u0000${span.statusCode}`;
+      const labels = () => ({ service_name: span.serviceName, span_name: span.name, span_kind: KIND_LABELS[span.kind] ?? 'SPAN_KIND_UNSPECIFIED', status_code: STATUS_LABELS[span.statusCode] ?? 'STATUS_CODE_UNSET' });
       count(this.spanCalls, key, labels);
       observe(this.spanDurations, key, labels, seconds, this.options.buckets);
       this.pair(span, seconds, nowMs);
@@ -54,8 +56,8 @@ export class DerivedMetrics {
   /** Counts log records by service and severity. */
   logs(records: readonly LogRecord[]): void {
     for (const r of records) {
-      const labels: Labels = { service_name: r.serviceName, severity: severityLabel(r.severityNumber, r.severityText) };
-      count(this.logCounts, labelKey(labels), labels);
+      const severity = severityLabel(r.severityNumber, r.severityText);
+      count(this.logCounts, `${r.serviceName}\u0000${severity}`, () => ({ service_name: r.serviceName, severity }));
     }
   }
 
@@ -89,7 +91,7 @@ export class DerivedMetrics {
   private pair(span: SpanRecord, seconds: number, nowMs: number): void {
     const failed = span.statusCode === StatusCode.ERROR;
     if (span.kind === SpanKind.CLIENT || span.kind === SpanKind.PRODUCER) {
-      const key = hex(span.traceId) + hex(span.spanId);
+      const key = idToHex(span.traceId) + idToHex(span.spanId);
       const other = this.waiting.get(key);
       if (other !== undefined && other.side === 'server') {
         this.waiting.delete(key);
@@ -98,7 +100,7 @@ export class DerivedMetrics {
         this.hold(key, { side: 'client', service: span.serviceName, connectionType: span.kind === SpanKind.PRODUCER ? 'messaging_system' : '', failed, seconds, database: databaseOf(span), since: nowMs });
       }
     } else if ((span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER) && span.parentSpanId !== null) {
-      const key = hex(span.traceId) + hex(span.parentSpanId);
+      const key = idToHex(span.traceId) + idToHex(span.parentSpanId);
       const connectionType = span.kind === SpanKind.CONSUMER ? 'messaging_system' : '';
       const other = this.waiting.get(key);
       if (other !== undefined && other.side === 'client') {
@@ -119,8 +121,8 @@ export class DerivedMetrics {
   }
 
   private edge(client: string, server: string, connectionType: string, failed: boolean, serverSeconds: number): void {
-    const labels: Labels = { client, server, connection_type: connectionType };
-    const key = labelKey(labels);
+    const key = `${client}\u0000${server}\u0000${connectionType}`;
+    const labels = () => ({ client, server, connection_type: connectionType });
     count(this.edgeRequests, key, labels);
     if (failed) count(this.edgeFailures, key, labels);
     observe(this.edgeDurations, key, labels, serverSeconds, this.options.buckets);
@@ -204,20 +206,17 @@ function databaseOf(span: SpanRecord): string | null {
   return typeof system === 'string' && system !== '' ? system : null;
 }
 
-function labelKey(labels: Labels): string {
-  return JSON.stringify(labels);
-}
-
-function count(map: Map<string, Counted>, key: string, labels: Labels): void {
+/** Adds one to a series' counter; its labels are made (by `labels`) only when the series is new. */
+function count(map: Map<string, Counted>, key: string, labels: () => Labels): void {
   const c = map.get(key);
-  if (c === undefined) map.set(key, { labels, value: 1 });
+  if (c === undefined) map.set(key, { labels: labels(), value: 1 });
   else c.value++;
 }
 
-function observe(map: Map<string, Histogram>, key: string, labels: Labels, value: number, buckets: readonly number[]): void {
+function observe(map: Map<string, Histogram>, key: string, labels: () => Labels, value: number, buckets: readonly number[]): void {
   let h = map.get(key);
   if (h === undefined) {
-    h = { labels, counts: new Array<number>(buckets.length + 1).fill(0), sum: 0, count: 0 };
+    h = { labels: labels(), counts: new Array<number>(buckets.length + 1).fill(0), sum: 0, count: 0 };
     map.set(key, h);
   }
   let i = 0;
@@ -225,8 +224,4 @@ function observe(map: Map<string, Histogram>, key: string, labels: Labels, value
   h.counts[i]!++;
   h.sum += value;
   h.count++;
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
