@@ -7,15 +7,12 @@
  *
  *   npm run bench -- metrics [--series 10000] [--rounds 5]
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import snappy from 'snappy';
-import { writeRequestType } from '../collector/src/metrics/remoteWriteSchema.ts';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
+import { remoteWriteBody, startPrometheus } from '../collector/test/support/prometheus.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { series: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } } });
@@ -25,15 +22,6 @@ const STEP = 15_000;
 const END = Math.floor((Date.now() - 60_000) / STEP) * STEP;
 const START = END - 3_600_000;
 const POINTS = (END - START) / STEP + 1;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The data: SERIES series in all, half of them a counter `bench_requests_total`
@@ -52,8 +40,7 @@ function* writeRequests(seriesPerRequest: number): Generator<{ body: Buffer; sam
   for (let i = 0; i < all.length; i += seriesPerRequest) {
     const chunk = all.slice(i, i + seriesPerRequest);
     const timeseries = chunk.map((s) => ({ labels: s.labels, samples: Array.from({ length: POINTS }, (_, k) => ({ timestamp: START + k * STEP, value: k * s.rate * 15 })) }));
-    const raw = Buffer.from(writeRequestType.encode(writeRequestType.fromObject({ timeseries })).finish());
-    yield { body: snappy.compressSync(raw), samples: chunk.length * POINTS };
+    yield { body: remoteWriteBody({ timeseries }), samples: chunk.length * POINTS };
   }
 }
 
@@ -97,16 +84,9 @@ console.log(machineLine());
 console.log(`${SERIES} series × ${POINTS} samples (1 h at 15 s) = ${(SERIES * POINTS).toLocaleString('en-US')} samples`);
 
 const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-metrics-'))]);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-prometheus-'));
-fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global: { scrape_interval: 1m }\n');
-const port = await freePort();
-const prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error'], { stdio: 'ignore' });
-const prometheusUrl = `http://127.0.0.1:${port}`;
+const prometheus = await startPrometheus('global: { scrape_interval: 1m }\n', { remoteWriteReceiver: true });
+const prometheusUrl = prometheus.url;
 try {
-  for (let i = 0; !(await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false)); i++) {
-    if (i > 100) throw new Error('prometheus did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const mine = await write(`${collector.url}/api/v1/write`);
   const theirs = await write(`${prometheusUrl}/api/v1/write`);
   console.log(`\ningest by remote write (batches of 100 series, 4 in flight):`);
@@ -119,6 +99,6 @@ try {
     console.log(`  ${name.padEnd(18)} collector ${a.toFixed(0).padStart(6)} ms   prometheus ${b.toFixed(0).padStart(6)} ms   ratio x${(a / b).toFixed(1)}`);
   }
 } finally {
-  prometheus.kill('SIGKILL');
+  prometheus.stop();
   collector.child.kill('SIGTERM');
 }

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portAnswers } from '../portAnswers.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 let stack: ChildProcess | undefined;
@@ -25,17 +26,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Whether something accepts connections on the loopback port. */
-function isOpen(port: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const isOpen = (port: string) => portAnswers('127.0.0.1', Number(port));
 
 describe('npm start (scripts/start.ts)', () => {
   it('brings up the collector, the five services and the load generator, then stops them all on Ctrl-C', async () => {

@@ -5,36 +5,19 @@
  * the same timestamps, values equal within 1e-9 relative — as an instant
  * query at several times and as a range query. Any difference is a bug.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRequestType } from '../../src/metrics/remoteWriteSchema.ts';
 import { STALE_NAN } from '../../src/model/metric.ts';
+import { remoteWriteBody, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
 import { startTestCollector } from '../support/testCollector.ts';
 
 type Collector = Awaited<ReturnType<typeof startTestCollector>>;
 let collector: Collector;
-let prometheus: ChildProcess | undefined;
-let prometheusUrl = '';
-let prometheusOutput = '';
+let prometheus: RunningPrometheus | undefined;
 
 const STEP_MS = 15_000;
 /** The data spans 40 minutes ending two minutes ago, on 15 s boundaries. */
 const END = Math.floor((Date.now() - 120_000) / STEP_MS) * STEP_MS;
 const START = END - 40 * 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 type Series = { labels: Record<string, string>; samples: Array<[number, number]> };
 
@@ -73,20 +56,12 @@ function testData(): Series[] {
   return series;
 }
 
-const STALE_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
-const QUIETED_STALE = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf8, 0x7f]);
-
 async function remoteWrite(url: string, series: Series[]): Promise<void> {
   // Prometheus takes at most a few thousand samples per write comfortably; send in slices.
   for (let i = 0; i < series.length; i += 4) {
-    const request = writeRequestType.fromObject({
+    const body = remoteWriteBody({
       timeseries: series.slice(i, i + 4).map((s) => ({ labels: Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })), samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })) })),
     });
-    const raw = Buffer.from(writeRequestType.encode(request).finish());
-    // V8 sets the quiet bit of the stale-marker NaN on its way through the encoder; Prometheus knows the
-    // marker by its exact bits (0x7ff0000000000002), so the encoded bytes get them back.
-    for (let at = raw.indexOf(QUIETED_STALE); at !== -1; at = raw.indexOf(QUIETED_STALE, at + 8)) STALE_BYTES.copy(raw, at);
-    const body = snappy.compressSync(raw);
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' }, body });
     if (res.status !== 204 && res.status !== 200) throw new Error(`remote write to ${url}: ${res.status} ${await res.text()}`);
   }
@@ -94,25 +69,13 @@ async function remoteWrite(url: string, series: Series[]): Promise<void> {
 
 beforeAll(async () => {
   collector = await startTestCollector(['--grpc-port', 'off']);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-promql-'));
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global: { scrape_interval: 1m }\n');
-  const port = await freePort();
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.stdout!.on('data', (c: Buffer) => (prometheusOutput += c.toString()));
-  prometheus.stderr!.on('data', (c: Buffer) => (prometheusOutput += c.toString()));
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (i > 100) throw new Error(`prometheus did not become ready:\n${prometheusOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  prometheus = await startPrometheus('global: { scrape_interval: 1m }\n', { remoteWriteReceiver: true });
   const data = testData();
-  await remoteWrite(`${prometheusUrl}/api/v1/write`, data);
+  await remoteWrite(`${prometheus.url}/api/v1/write`, data);
   await remoteWrite(`${collector.url}/api/v1/write`, data);
 }, 60_000);
 afterAll(async () => {
-  prometheus?.kill('SIGKILL');
+  prometheus?.stop();
   await collector?.stop();
 });
 
@@ -348,12 +311,12 @@ describe('PromQL against a real Prometheus', () => {
     const q = encodeURIComponent(expression);
     for (const t of [END - 20 * 60_000, END - 10 * 60_000 - 7_000, END + 60_000]) {
       const instant = `/api/v1/query?query=${q}&time=${t / 1000}`;
-      const [mine, theirs] = [normalise(await query(collector.url, instant)), normalise(await query(prometheusUrl, instant))];
+      const [mine, theirs] = [normalise(await query(collector.url, instant)), normalise(await query(prometheus!.url, instant))];
       expect(close(mine, theirs), `instant query at ${t}:\nmirador:    ${JSON.stringify(mine)}\nprometheus: ${JSON.stringify(theirs)}`).toBe(true);
     }
     {
       const range = `/api/v1/query_range?query=${q}&start=${(START + 5 * 60_000) / 1000}&end=${(END + 60_000) / 1000}&step=60`;
-      const [mine, theirs] = [normalise(await query(collector.url, range)), normalise(await query(prometheusUrl, range))];
+      const [mine, theirs] = [normalise(await query(collector.url, range)), normalise(await query(prometheus!.url, range))];
       expect(close(mine, theirs), `range query:\nmirador:    ${JSON.stringify(mine).slice(0, 3000)}\nprometheus: ${JSON.stringify(theirs).slice(0, 3000)}`).toBe(true);
     }
   });

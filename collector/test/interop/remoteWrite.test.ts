@@ -5,36 +5,18 @@
  * and metadata are then found in the collector. Malformed writes are refused
  * with a 400 saying what is wrong.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeRequestType } from '../../src/metrics/remoteWriteSchema.ts';
+import { remoteWriteBody, startPrometheus, type RunningPrometheus } from '../support/prometheus.ts';
 import { eventually, startTestCollector } from '../support/testCollector.ts';
 
 type Collector = Awaited<ReturnType<typeof startTestCollector>>;
 let collector: Collector;
-let prometheus: ChildProcess | undefined;
-let prometheusOutput = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+let prometheus: RunningPrometheus | undefined;
 
 beforeAll(async () => {
   collector = await startTestCollector(['--grpc-port', 'off']);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-prometheus-'));
   const target = new URL(collector.url).host;
-  fs.writeFileSync(
-    path.join(dir, 'prometheus.yml'),
+  prometheus = await startPrometheus(
     [
       'global: { scrape_interval: 1s }',
       'scrape_configs:',
@@ -46,12 +28,9 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  prometheus = spawn('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${await freePort()}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.stdout!.on('data', (c: Buffer) => (prometheusOutput += c.toString()));
-  prometheus.stderr!.on('data', (c: Buffer) => (prometheusOutput += c.toString()));
 });
 afterAll(async () => {
-  prometheus?.kill('SIGKILL');
+  prometheus?.stop();
   await collector?.stop();
 });
 
@@ -63,7 +42,7 @@ async function write(body: Buffer, headers: Record<string, string> = { 'content-
   return { status: res.status, text: await res.text() };
 }
 
-const encode = (request: object) => snappy.compressSync(Buffer.from(writeRequestType.encode(writeRequestType.fromObject(request)).finish()));
+const encode = remoteWriteBody;
 
 describe('POST /api/v1/write', () => {
   it('receives what a real Prometheus scrapes: series with its job and instance, values, metadata', async () => {
@@ -71,7 +50,7 @@ describe('POST /api/v1/write', () => {
       const found = await series('up{job="collector"}');
       return found.length > 0 ? found : undefined;
     }, 30_000).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}; prometheus said:\n${prometheusOutput.slice(-2000)}`);
+      throw new Error(`${(error as Error).message}; prometheus said:\n${prometheus!.output().slice(-2000)}`);
     });
     expect(up).toEqual([{ __name__: 'up', instance: new URL(collector.url).host, job: 'collector' }]);
     const [stored] = await collector.stores.metrics.selectSeries([{ name: '__name__', type: '=', value: 'up' }], Date.now() - 120_000, Date.now() + 1000);
