@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { Labels } from '../model/metric.ts';
+import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { parseDuration, parsePromQL, typeOf } from '../promql/ast.ts';
 import { Engine, QueryLimitError, labelsKey, type QueryLimits, type Value } from '../promql/Engine.ts';
 import { formatFloat } from '../promql/functions.ts';
@@ -242,7 +242,7 @@ class Params {
 
   pathParam(name: string): string {
     const value = (this.req.params as Record<string, string>)[name];
-    if (value === undefined || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(value)) throw new BadData(`invalid label name: ${JSON.stringify(value)}`);
+    if (value === undefined || !LABEL_NAME.test(value)) throw new BadData(`invalid label name: ${JSON.stringify(value)}`);
     return value;
   }
 

@@ -1,4 +1,4 @@
-import type { Labels, MetricMetadata, MetricType } from '../model/metric.ts';
+import { LABEL_NAME, METRIC_NAME, type Labels, type MetricMetadata, type MetricType } from '../model/metric.ts';
 
 /**
  * A parser for the two text formats a Prometheus client writes: the
@@ -44,8 +44,6 @@ export class ExpositionError extends Error {
   override name = 'ExpositionError';
 }
 
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const PROMETHEUS_TYPES: Record<string, MetricType> = { counter: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary', untyped: 'unknown' };
 const OPENMETRICS_TYPES: Record<string, MetricType> = {
   counter: 'counter',

@@ -1,3 +1,8 @@
+/** A valid Prometheus label name. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A valid Prometheus metric name. */
+export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
 /** Label set of a Prometheus series, `__name__` included. */
 export type Labels = Record<string, string>;
 

@@ -1,4 +1,4 @@
-import type { Labels } from '../model/metric.ts';
+import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { PromQLError, type Expr } from './ast.ts';
 import { keyWithout, labelsKey, type Run } from './Engine.ts';
 import { formatFloat, quantile, welford, type Sample } from './functions.ts';
@@ -41,7 +41,7 @@ export function evalAggregate(run: Run, e: Extract<Expr, { kind: 'aggregate' }>,
   }
   if (e.op === 'count_values') {
     const label = (run.eval(e.param!, t) as { value: string }).value;
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new PromQLError(`invalid label name ${JSON.stringify(label)}`);
+    if (!LABEL_NAME.test(label)) throw new PromQLError(`invalid label name ${JSON.stringify(label)}`);
     const counts = new Map<string, Sample>();
     for (const s of input) {
       const labels = { ...groupLabels(s.labels), [label]: formatFloat(s.value) };

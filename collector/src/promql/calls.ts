@@ -1,4 +1,4 @@
-import type { Labels } from '../model/metric.ts';
+import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { PromQLError, type Expr } from './ast.ts';
 import { labelsKey, type Run, type Value } from './Engine.ts';
 import { DATE, MATH, OVER_TIME, bucketQuantile, dropName, expandTemplate, extrapolatedRate, instantValue, linearRegression, quantile, type Sample } from './functions.ts';
@@ -135,7 +135,7 @@ export function evalCall(run: Run, e: Extract<Expr, { kind: 'call' }>, t: number
       } catch {
         throw new PromQLError(`invalid regular expression in label_replace(): ${regex}`);
       }
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(dst)) throw new PromQLError(`invalid destination label name in label_replace(): ${dst}`);
+      if (!LABEL_NAME.test(dst)) throw new PromQLError(`invalid destination label name in label_replace(): ${dst}`);
       const out = run.vector(e.args[0]!, t).map((s) => {
         const match = re.exec(s.labels[src] ?? '');
         if (match === null) return s;

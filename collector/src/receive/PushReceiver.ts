@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { ExpositionError, expositionFormatOf, parseExposition, type ExpositionLimits } from '../metrics/exposition.ts';
-import type { Labels } from '../model/metric.ts';
+import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
@@ -10,7 +10,6 @@ import { BodyError, readBody } from './readBody.ts';
 
 /** Seconds a pusher should wait after a 503 before trying again. */
 const RETRY_AFTER_SECONDS = 1;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A refused push: the status and a message naming what was wrong. */
 class PushError extends Error {

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import snappy from 'snappy';
 import { writeRequestType, type WriteRequest } from '../metrics/remoteWriteSchema.ts';
-import type { Labels, MetricMetadata, MetricSample, MetricType } from '../model/metric.ts';
+import { LABEL_NAME, METRIC_NAME, type Labels, type MetricMetadata, type MetricSample, type MetricType } from '../model/metric.ts';
 import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
@@ -9,8 +9,6 @@ import type { CollectorLog } from '../telemetry/log.ts';
 import type { ByteBudget } from './ByteBudget.ts';
 import { BodyError, readBody } from './readBody.ts';
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** The remote-write MetricMetadata.MetricType enum, by wire value. */
 const TYPES: MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
 
