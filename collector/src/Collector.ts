@@ -1,11 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { createAlerting, type Alerting } from './alerts/startAlerting.ts';
+import { alertRulesApiRouter } from './api/alertRulesApi.ts';
+import { alertsApiRouter } from './api/alertsApi.ts';
 import { jaegerApiRouter } from './api/jaegerApi.ts';
 import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
 import { placeholderPage } from './api/placeholderPage.ts';
 import type { CollectorConfig } from './config/config.ts';
+import { parseExposition } from './metrics/exposition.ts';
 import { Ingest } from './pipeline/Ingest.ts';
 import { ByteBudget } from './receive/ByteBudget.ts';
 import { OtlpGrpcReceiver } from './receive/OtlpGrpcReceiver.ts';
@@ -27,6 +31,7 @@ export interface RunningCollector {
   grpcPort: number;
   stores: Stores;
   metrics: SelfMetrics;
+  alerting: Alerting;
   /** Stops accepting, writes what is queued, closes the store. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -58,6 +63,15 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     await stores.metrics.seriesLabels(),
   );
   let ready = false;
+  let url = '';
+  let alerting: Alerting;
+  try {
+    alerting = await createAlerting(config, { ingest, metricStore: stores.metrics, metrics, log, now, url: () => url });
+  } catch (error) {
+    await ingest.close();
+    await stores.close();
+    throw error;
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -68,6 +82,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
   app.use(prometheusApiRouter(stores.metrics, { log, now, limits: { timeoutMs: config.query.timeoutMs, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs } }));
   app.use(logsApiRouter(stores.logs, { maxLogLimit: config.query.maxLogLimit, now, log }));
+  app.use(alertsApiRouter(alerting.manager, alerting.editor, alerting.history, { now, log }));
+  app.use(alertRulesApiRouter(alerting.manager, alerting.editor, { log }));
   app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => (ready ? res.json({ status: 'ready' }) : res.status(503).json({ status: 'starting' })));
   app.get('/metrics', (_req, res) => {
@@ -101,21 +117,30 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
     stores.metrics.seriesLabels().then((labels) => ingest.resyncSeries(labels), (error: unknown) => log.error('counting series failed', { error }));
   }, 600_000);
   resyncTimer.unref();
-  // Derived metrics are written on an interval, as a Prometheus would scrape them.
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${host}:${httpPort}`;
+  // Derived metrics are written on an interval, as a Prometheus would scrape them; so are the
+  // collector's own metrics (job "mirador-collector"), so rules can watch the collector too.
+  const selfLabels = { job: 'mirador-collector', instance: `${host}:${httpPort}` };
   const deriveTimer = setInterval(() => {
     ingest.writeDerived().catch((error: unknown) => log.error('writing derived metrics failed', { error }));
+    metrics.registry
+      .metrics()
+      .then((text) => ingest.pushedMetrics(parseExposition(text, 'prometheus', { maxLabels: 64, maxLabelValueBytes: 4096 }), selfLabels))
+      .catch((error: unknown) => log.error("storing the collector's own metrics failed", { error }));
   }, config.derive.intervalMs);
   deriveTimer.unref();
+  alerting.manager.start();
   ready = true;
 
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<void> | null = null;
   return {
-    url: `http://${host}:${httpPort}`,
+    url,
     httpPort,
     grpcPort,
     stores,
     metrics,
+    alerting,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -127,6 +152,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
           grpc?.close(),
         ]);
         clearInterval(deriveTimer);
+        await alerting.manager.stop();
         clearInterval(resyncTimer);
         await retention.stop();
         await ingest.close();

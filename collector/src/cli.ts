@@ -1,3 +1,4 @@
+import { checkRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';
 import { startCollector } from './Collector.ts';
 import { createLog } from './telemetry/log.ts';
@@ -7,6 +8,14 @@ import { createLog } from './telemetry/log.ts';
  * collector, and stops it cleanly on SIGINT/SIGTERM (queued data is written first).
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // `mirador-collector check-rules FILE...` checks rule files as `promtool check rules` does, for CI.
+  if (argv[0] === 'check-rules') {
+    if (argv.length < 2) {
+      process.stderr.write('usage: mirador-collector check-rules FILE...\n');
+      return 2;
+    }
+    return checkRuleFiles(argv.slice(1), (line) => process.stdout.write(line + '\n'));
+  }
   let parsed;
   try {
     parsed = resolveConfig({ argv, env });
@@ -46,9 +55,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   try {
     collector = await startCollector(config, { log });
   } catch (error) {
+    if (error instanceof RuleFileError) {
+      process.stderr.write(`mirador-collector: the rule files cannot be used, so the collector does not start:\n${error.message}\n`);
+      return 1;
+    }
     log.error('collector failed to start', { error, host: config.host, port: config.port, dataDir: config.dataDir });
     return 1;
   }
+  // SIGHUP reloads the rule files, as it does for Prometheus; a broken set keeps the running rules.
+  const started = collector;
+  process.on('SIGHUP', () => {
+    started.alerting.editor.reload().then(
+      (groups) => log.info('rules reloaded', { groups: groups.length, rules: groups.reduce((n, g) => n + g.rules.length, 0) }),
+      (error: unknown) => log.error('rules not reloaded; the previous rules stay in force', { error: (error as Error).message }),
+    );
+  });
   log.info('collector started', {
     url: collector.url,
     otlpHttp: `${collector.url}/v1/{traces,logs,metrics}`,
@@ -58,7 +79,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     retention: `${config.retentionMs / 3_600_000}h`,
     ...(config.configFile !== null && { config: config.configFile }),
   });
-  if (config.rules !== '') log.warn('--rules is accepted but alert rules are not evaluated yet (alerting is a later issue)', { rules: config.rules });
+  if (config.rules !== '') log.info('alert rules loaded', { rules: config.rules, groups: collector.alerting.manager.groups().length });
   const signal = await signalled;
   log.info('stopping: writing queued data', { signal });
   try {

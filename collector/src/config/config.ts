@@ -21,6 +21,8 @@ export interface CollectorConfig {
   metrics: { maxSeries: number; maxSeriesPerMetric: number };
   /** Metrics derived from spans and logs: how often they are written, and how long a span pair's half waits. */
   derive: { intervalMs: number; edgeWaitMs: number };
+  /** Rule evaluation and notifications (the rule files are `rules`). */
+  alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The config file read, if any. */
   configFile: string | null;
@@ -77,6 +79,14 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   if (n('limits.maxInFlightBytes') < n('limits.maxBodyBytes')) {
     throw new ConfigError(`limits.maxInFlightBytes (${n('limits.maxInFlightBytes')}) must be at least limits.maxBodyBytes (${n('limits.maxBodyBytes')}), or no request of the largest size could be read`);
   }
+  if (n('alerting.evaluationInterval') < 1000) throw new ConfigError(`alerting.evaluationInterval: expected at least 1s, got ${n('alerting.evaluationInterval')} ms`);
+  const urls = (k: string) => s(k).split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const k of ['alerting.alertmanagerUrls', 'alerting.queryUrl', 'alerting.remoteWriteUrl', 'alerting.externalUrl']) {
+    for (const u of urls(k)) if (!/^https?:\/\/[^/]/.test(u)) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(u)}`);
+  }
+  if ((s('alerting.queryUrl') === '') !== (s('alerting.remoteWriteUrl') === '')) {
+    throw new ConfigError('alerting.queryUrl and alerting.remoteWriteUrl go together: rules evaluated by a remote store write their results (recording rules, ALERTS) back to it by remote write');
+  }
   return {
     host: s('host'),
     port: n('port'),
@@ -96,6 +106,15 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     query: { maxLogLimit: n('query.maxLogLimit'), maxTraceLimit: n('query.maxTraceLimit'), timeoutMs: n('query.timeout'), maxSamples: n('query.maxSamples'), lookbackDeltaMs: n('query.lookbackDelta') },
     metrics: { maxSeries: n('metrics.maxSeries'), maxSeriesPerMetric: n('metrics.maxSeriesPerMetric') },
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
+    alerting: {
+      evaluationIntervalMs: n('alerting.evaluationInterval'),
+      resendDelayMs: n('alerting.resendDelay'),
+      alertmanagerUrls: urls('alerting.alertmanagerUrls'),
+      notificationsFile: s('alerting.notifications'),
+      externalUrl: s('alerting.externalUrl').replace(/\/+$/, ''),
+      queryUrl: s('alerting.queryUrl'),
+      remoteWriteUrl: s('alerting.remoteWriteUrl'),
+    },
     logLevel: logLevel as CollectorConfig['logLevel'],
     configFile,
   };

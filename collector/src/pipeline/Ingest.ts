@@ -163,6 +163,17 @@ export class Ingest {
     await this.sampleWriter.submit(admitted);
   }
 
+  /**
+   * Stores the results of rule evaluation (recording rules, ALERTS), stamped
+   * with the evaluation time; resolves once they are durable, so the next
+   * rule reads them. Series beyond the limits are refused and counted.
+   */
+  async ruleResults(samples: readonly MetricSample[]): Promise<void> {
+    const { admitted } = this.admit(samples);
+    this.metrics.received.inc({ signal: 'metrics', transport: 'rules' }, samples.length);
+    await this.sampleWriter.submit(admitted);
+  }
+
   /** New series within the limits; those beyond are counted as rejected for the series limit. */
   private admit(samples: readonly MetricSample[]) {
     const admission = this.limiter.admit(samples);

@@ -31,6 +31,15 @@ export class SelfMetrics {
   });
   /** Rows deleted by retention. */
   readonly retentionDeleted = new Counter({ name: 'mirador_retention_deleted_items_total', help: 'Items deleted by retention, per signal.', labelNames: ['signal'], registers: [this.registry] });
+  /** Rule evaluations, per group. */
+  readonly ruleEvaluations = new Counter({ name: 'mirador_rule_evaluations_total', help: 'Rules evaluated, per group.', labelNames: ['rule_group'], registers: [this.registry] });
+  readonly ruleEvaluationFailures = new Counter({ name: 'mirador_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per group.', labelNames: ['rule_group'], registers: [this.registry] });
+  readonly ruleGroupSeconds = new Gauge({ name: 'mirador_rule_group_last_duration_seconds', help: 'Duration of the last evaluation of each rule group.', labelNames: ['rule_group'], registers: [this.registry] });
+  readonly ruleGroupMissed = new Counter({ name: 'mirador_rule_group_iterations_missed_total', help: 'Evaluation slots skipped because the group was still being evaluated.', labelNames: ['rule_group'], registers: [this.registry] });
+  /** Alert notifications, per receiver. */
+  readonly notificationsSent = new Counter({ name: 'mirador_notifications_sent_total', help: 'Alerts sent, per receiver.', labelNames: ['receiver'], registers: [this.registry] });
+  readonly notificationsErrors = new Counter({ name: 'mirador_notifications_errors_total', help: 'Failed send attempts (each retried), per receiver.', labelNames: ['receiver'], registers: [this.registry] });
+  readonly notificationsDropped = new Counter({ name: 'mirador_notifications_dropped_total', help: 'Alerts given up on after the retries or a full queue, per receiver.', labelNames: ['receiver'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mirador_' });

@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import snappy from 'snappy';
-import { writeRequestType } from '../../src/metrics/remoteWriteSchema.ts';
 
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
@@ -45,17 +43,5 @@ export async function startPrometheus(config: string, options: { remoteWriteRece
   return { url, output: () => output, stop: () => child.kill('SIGKILL') };
 }
 
-const STALE_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
-const QUIETED_STALE = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf8, 0x7f]);
-
-/**
- * A remote-write body (snappy-compressed `prometheus.WriteRequest`) of the
- * request object. V8 sets the quiet bit of the stale-marker NaN on its way
- * through the encoder; Prometheus knows the marker by its exact bits
- * (0x7ff0000000000002), so the encoded bytes get them back.
- */
-export function remoteWriteBody(request: object): Buffer {
-  const raw = Buffer.from(writeRequestType.encode(writeRequestType.fromObject(request)).finish());
-  for (let at = raw.indexOf(QUIETED_STALE); at !== -1; at = raw.indexOf(QUIETED_STALE, at + 8)) STALE_BYTES.copy(raw, at);
-  return snappy.compressSync(raw);
-}
+/** The remote-write encoder the collector sends with, for tests that write to Prometheus or the collector. */
+export { remoteWriteBody } from '../../src/metrics/remoteWriteEncode.ts';

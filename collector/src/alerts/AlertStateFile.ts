@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Alert } from './AlertingRule.ts';
+
+/** What survives a restart: every rule's alerts (by rule key) and what each notifier has sent. */
+export interface SavedAlertState {
+  version: 1;
+  savedAtMs: number;
+  rules: Record<string, Alert[]>;
+  notifiers: Record<string, unknown>;
+}
+
+/**
+ * The alert state file (`<data-dir>/alerts/state.json`). Written whole to a
+ * temporary file, synced and renamed over the old one, so a crash leaves the
+ * previous state or the new one, never half of either.
+ */
+export class AlertStateFile {
+  readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  /** The saved state; null when there is none or it cannot be read (the reason is returned for the log). */
+  load(): { state: SavedAlertState | null; problem: string | null } {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: null, problem: null };
+      return { state: null, problem: `cannot read ${this.file}: ${(error as Error).message}` };
+    }
+    try {
+      const state = JSON.parse(text) as SavedAlertState;
+      if (state.version !== 1 || typeof state.rules !== 'object') return { state: null, problem: `${this.file}: not a state file of this version` };
+      return { state, problem: null };
+    } catch (error) {
+      return { state: null, problem: `${this.file}: ${(error as Error).message}` };
+    }
+  }
+
+  /** Replaces the file with the state. */
+  save(state: SavedAlertState): void {
+    writeFileAtomically(this.file, JSON.stringify(state));
+  }
+}
+
+/** Writes a file so that a crash leaves the old content or the new, whole: temporary file, fsync, rename, fsync of the directory. */
+export function writeFileAtomically(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
+}

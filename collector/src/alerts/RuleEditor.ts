@@ -1,0 +1,257 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { AlertHistory } from './AlertHistory.ts';
+import { writeFileAtomically } from './AlertStateFile.ts';
+import { checkRule, parseRuleDuration, parseRuleYaml, readRuleFiles, readRuleText, RuleFileError, ruleFilePaths, type FieldProblem, type GroupDefinition, type RuleDefinition, type RuleFields } from './ruleFiles.ts';
+import type { RuleManager } from './RuleManager.ts';
+import { withThreshold, type Threshold } from './threshold.ts';
+
+/** A change refused: 400 with problems by field, 404 for a rule or group that is not there, 409 when it cannot be applied as things stand. */
+export class RuleEditError extends Error {
+  readonly status: 400 | 404 | 409;
+  readonly problems: FieldProblem[];
+
+  constructor(status: 400 | 404 | 409, message: string, problems: FieldProblem[] = []) {
+    super(message);
+    this.status = status;
+    this.problems = problems;
+  }
+}
+
+/** Fields a change may set; absent fields stay as they are. `threshold` rewrites the number an alert's expression compares with. */
+export interface RuleChange extends RuleFields {
+  threshold?: unknown;
+  thresholdOp?: unknown;
+}
+
+/** Which rule: its group, its name, and which of the rules of that name in the group (0 unless names repeat). */
+export interface RuleAddress {
+  group: string;
+  name: string;
+  index: number;
+}
+
+/**
+ * Changes rule files on behalf of the rule API: each change is checked
+ * field by field, written to its file atomically (a crash leaves the old
+ * file), then the whole rule set is read back from disk and applied, so
+ * what runs is what the files say. Comments and layout of the rest of the
+ * file are kept. Changes run one at a time and are recorded in the history.
+ */
+export class RuleEditor {
+  private readonly globs: string;
+  private readonly manager: RuleManager;
+  private readonly history: AlertHistory;
+  private readonly now: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: { globs: string; manager: RuleManager; history: AlertHistory; now: () => number }) {
+    this.globs = options.globs;
+    this.manager = options.manager;
+    this.history = options.history;
+    this.now = options.now;
+  }
+
+  /** Reads every rule file anew and applies them; on any problem the running rules stay as they were and the problems are thrown. */
+  reload(): Promise<GroupDefinition[]> {
+    return this.serially(async () => {
+      const groups = readRuleFiles(this.globs);
+      await this.manager.replace(groups);
+      return groups;
+    });
+  }
+
+  /** Adds a rule to a group (created, in `file` or the first rule file, if it does not exist). */
+  create(group: string, change: RuleChange, options: { file?: string; interval?: string }, user: string): Promise<RuleDefinition> {
+    return this.serially(async () => {
+      const fields = normalise(change);
+      const rule = checked(fields);
+      const found = this.findGroupFile(group);
+      const file = found ?? this.newGroupFile(options.file);
+      await this.edit(file, (doc) => {
+        let groupNode = groupIn(doc, group);
+        if (groupNode === null) {
+          if (options.interval !== undefined && (parseRuleDuration(options.interval) ?? 0) <= 0) throw new RuleEditError(400, 'invalid rule group', [{ field: 'interval', message: `expected a positive duration such as 30s or 1m, got ${JSON.stringify(options.interval)}` }]);
+          const groups = ensureGroups(doc);
+          groupNode = doc.createNode({ name: group, ...(options.interval !== undefined && { interval: options.interval }), rules: [] }) as YAMLMap;
+          groups.add(groupNode);
+        }
+        rulesOf(doc, groupNode).add(doc.createNode(fileFields(fields)));
+      });
+      this.history.append([{ kind: 'rule_created', timeMs: this.now(), group, rule: rule.name, user, file, before: null, after: fileFields(fields) }], this.now());
+      return rule;
+    });
+  }
+
+  /** Changes the given fields of a rule. */
+  update(address: RuleAddress, change: RuleChange, user: string): Promise<RuleDefinition> {
+    return this.serially(async () => {
+      const file = this.requireGroupFile(address.group);
+      let before: RuleFields = {};
+      let after: RuleFields = {};
+      let rule: RuleDefinition | null = null;
+      await this.edit(file, (doc) => {
+        const node = ruleIn(doc, address);
+        before = node.toJSON() as RuleFields;
+        after = { ...before, ...normalise(change) };
+        for (const k of Object.keys(after) as Array<keyof RuleFields>) if (after[k] === null) delete after[k];
+        if (change.threshold !== undefined || change.thresholdOp !== undefined) after.expr = thresholdExpr(String(after.expr ?? ''), change);
+        rule = checked(after);
+        const replacement = fileFields(after);
+        for (const key of Object.keys(node.toJSON() as object)) if (!(key in replacement)) node.delete(key);
+        for (const [key, value] of Object.entries(replacement)) {
+          // Untouched fields keep their node, and with it their comments and quoting.
+          const current = node.get(key, true) as Node | undefined;
+          if (JSON.stringify(current?.toJSON()) !== JSON.stringify(value)) node.set(key, doc.createNode(value));
+        }
+      });
+      this.history.append([{ kind: 'rule_updated', timeMs: this.now(), group: address.group, rule: address.name, user, file, before, after: fileFields(after) }], this.now());
+      return rule!;
+    });
+  }
+
+  /** Removes a rule. */
+  delete(address: RuleAddress, user: string): Promise<void> {
+    return this.serially(async () => {
+      const file = this.requireGroupFile(address.group);
+      let before: unknown = null;
+      await this.edit(file, (doc) => {
+        const node = ruleIn(doc, address);
+        before = node.toJSON();
+        const rules = rulesOf(doc, groupIn(doc, address.group)!);
+        rules.items.splice(rules.items.indexOf(node), 1);
+      });
+      this.history.append([{ kind: 'rule_deleted', timeMs: this.now(), group: address.group, rule: address.name, user, file, before, after: null }], this.now());
+    });
+  }
+
+  /** Applies a change to one file's YAML, writes it atomically, and applies the whole rule set; a set that fails to load puts the old file back. */
+  private async edit(file: string, change: (doc: Document) => void): Promise<void> {
+    const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+    const { doc } = parseRuleYaml(file, old ?? '');
+    change(doc);
+    const text = doc.toString();
+    try {
+      readRuleText(file, text);
+    } catch (error) {
+      if (error instanceof RuleFileError) throw new RuleEditError(400, error.message, error.problems.map((p) => ({ field: 'rule', message: p.message })));
+      throw error;
+    }
+    writeFileAtomically(file, text);
+    let groups: GroupDefinition[];
+    try {
+      groups = readRuleFiles(this.globs);
+    } catch (error) {
+      if (old === null) fs.rmSync(file, { force: true });
+      else writeFileAtomically(file, old);
+      if (error instanceof RuleFileError) throw new RuleEditError(409, `the rule files do not load with this change, so it was not applied:\n${error.message}`);
+      throw error;
+    }
+    await this.manager.replace(groups);
+  }
+
+  private findGroupFile(group: string): string | null {
+    return this.manager.groups().find((g) => g.name === group)?.definition.file ?? null;
+  }
+
+  private requireGroupFile(group: string): string {
+    const file = this.findGroupFile(group);
+    if (file === null) throw new RuleEditError(404, `no rule group named ${JSON.stringify(group)}`);
+    return file;
+  }
+
+  /** The file a new group goes into: the one asked for (if the rule globs load it), else the first rule file. */
+  private newGroupFile(requested: string | undefined): string {
+    const files = ruleFilePaths(this.globs);
+    if (requested !== undefined) {
+      if (!files.includes(path.normalize(requested))) throw new RuleEditError(400, 'invalid file', [{ field: 'file', message: `${requested} is not one of the rule files (${files.join(', ') || 'none'}): the collector would not load it` }]);
+      return path.normalize(requested);
+    }
+    if (files.length === 0) throw new RuleEditError(409, 'no rule files are configured: start the collector with --rules pointing at a file to add rules to');
+    return files[0]!;
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Accepts the API's camelCase `keepFiringFor` beside the file format's `keep_firing_for`. */
+function normalise(change: RuleChange): RuleFields {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(change)) {
+    if (k === 'threshold' || k === 'thresholdOp') continue;
+    out[k === 'keepFiringFor' ? 'keep_firing_for' : k] = v;
+  }
+  return out as RuleFields;
+}
+
+function checked(fields: RuleFields): RuleDefinition {
+  const unknown = Object.keys(fields).filter((k) => !['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'].includes(k));
+  const result = checkRule(fields, 0);
+  const problems = 'problems' in result ? result.problems : [];
+  for (const k of unknown) problems.push({ field: k, message: 'unknown field (expected alert, record, expr, for, keepFiringFor, labels, annotations, threshold)' });
+  if (problems.length > 0 || !('rule' in result)) throw new RuleEditError(400, `invalid rule: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
+  return result.rule;
+}
+
+function thresholdExpr(expr: string, change: RuleChange): string {
+  const value = typeof change.threshold === 'string' && change.threshold.trim() !== '' ? Number(change.threshold) : change.threshold;
+  const op = change.thresholdOp as Threshold['op'] | undefined;
+  if (op !== undefined && !['>', '<', '>=', '<=', '==', '!='].includes(op)) throw new RuleEditError(400, 'invalid thresholdOp', [{ field: 'thresholdOp', message: `expected one of > < >= <= == !=, got ${JSON.stringify(op)}` }]);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RuleEditError(400, 'invalid threshold', [{ field: 'threshold', message: `expected a number, got ${JSON.stringify(change.threshold)}` }]);
+  const next = withThreshold(expr, value, op);
+  if (next === null) throw new RuleEditError(400, 'this rule has no threshold', [{ field: 'threshold', message: 'the expression does not end in a comparison with a number (such as `... > 0.05`); change expr instead' }]);
+  return next;
+}
+
+/** The fields as the rule file writes them, in the usual order, empty ones left out. */
+function fileFields(fields: RuleFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'] as const) {
+    const v = fields[key];
+    if (v === undefined || v === null || v === '') continue;
+    if ((key === 'labels' || key === 'annotations') && typeof v === 'object' && Object.keys(v).length === 0) continue;
+    out[key] = v;
+  }
+  return out;
+}
+
+function ensureGroups(doc: Document): YAMLSeq {
+  if (!isMap(doc.contents)) doc.contents = doc.createNode({ groups: [] }) as YAMLMap;
+  const map = doc.contents as YAMLMap;
+  let groups = map.get('groups', true) as Node | undefined;
+  if (!isSeq(groups)) {
+    groups = doc.createNode([]) as YAMLSeq;
+    map.set('groups', groups);
+  }
+  return groups as YAMLSeq;
+}
+
+function groupIn(doc: Document, name: string): YAMLMap | null {
+  if (!isMap(doc.contents)) return null;
+  const groups = doc.contents.get('groups', true) as Node | undefined;
+  if (!isSeq(groups)) return null;
+  return (groups.items.find((g) => isMap(g) && String(g.get('name')) === name) as YAMLMap | undefined) ?? null;
+}
+
+function rulesOf(doc: Document, group: YAMLMap): YAMLSeq {
+  let rules = group.get('rules', true) as Node | undefined;
+  if (!isSeq(rules)) {
+    rules = doc.createNode([]) as YAMLSeq;
+    group.set('rules', rules);
+  }
+  return rules as YAMLSeq;
+}
+
+function ruleIn(doc: Document, address: RuleAddress): YAMLMap {
+  const group = groupIn(doc, address.group);
+  if (group === null) throw new RuleEditError(404, `no rule group named ${JSON.stringify(address.group)}`);
+  const named = rulesOf(doc, group).items.filter((r): r is YAMLMap => isMap(r) && [r.get('alert'), r.get('record')].some((n) => n !== undefined && n !== null && String(n) === address.name));
+  const node = named[address.index];
+  if (node === undefined) throw new RuleEditError(404, `no rule named ${JSON.stringify(address.name)}${address.index > 0 ? ` (number ${address.index})` : ''} in group ${JSON.stringify(address.group)}`);
+  return node;
+}

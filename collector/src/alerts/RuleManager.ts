@@ -1,0 +1,226 @@
+import type { Labels } from '../model/metric.ts';
+import type { CollectorLog } from '../telemetry/log.ts';
+import type { AlertHistory, HistoryEntry } from './AlertHistory.ts';
+import { AlertingRule, type Alert } from './AlertingRule.ts';
+import type { AlertStateFile, SavedAlertState } from './AlertStateFile.ts';
+import type { NotifiedAlert, Notifier } from './notify/notifier.ts';
+import { RuleGroup, type RuleOutput } from './RuleGroup.ts';
+import type { GroupDefinition } from './ruleFiles.ts';
+import type { RuleQuery } from './ruleTypes.ts';
+
+/** Counters the manager feeds into the collector's own metrics. */
+export interface RuleManagerObserver {
+  evaluated(group: string, seconds: number, failures: number, rules: number): void;
+  missed(group: string, slots: number): void;
+}
+
+/** What the rule manager is built from; `now` is the clock, passed in. */
+export interface RuleManagerOptions {
+  query: RuleQuery;
+  output: RuleOutput;
+  notifiers: Notifier[];
+  history: AlertHistory;
+  stateFile: AlertStateFile | null;
+  defaultIntervalMs: number;
+  /** How often a firing alert is sent again to Alertmanager (Prometheus' --rules.alert.resend-delay). */
+  resendDelayMs: number;
+  externalLabels: Labels;
+  /** The collector's URL for links in notifications (known once it listens). */
+  externalURL: () => string;
+  now: () => number;
+  log: CollectorLog;
+  observer: RuleManagerObserver;
+}
+
+/**
+ * Runs the rule groups (Prometheus' rules/manager.go): each group is
+ * evaluated at the multiples of its interval, with that slot's time passed
+ * in; alerts due are handed to the notifiers; firings and resolutions go to
+ * the history; alert state and what was notified are saved after each
+ * evaluation, so a restart keeps firing alerts firing without notifying again.
+ * A new rule set replaces the old whole, carrying over the state of rules
+ * that stay.
+ */
+export class RuleManager {
+  private readonly options: RuleManagerOptions;
+  private groupsByName = new Map<string, RuleGroup>();
+  private readonly timers = new Map<RuleGroup, NodeJS.Timeout>();
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** Evaluations and replacements run one at a time, so a reload never meets a half-evaluated group. */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private saved: SavedAlertState | null = null;
+  private dirty = false;
+  private running = false;
+
+  constructor(options: RuleManagerOptions) {
+    this.options = options;
+    if (options.stateFile !== null) {
+      const { state, problem } = options.stateFile.load();
+      if (problem !== null) options.log.warn('alert state not restored', { problem });
+      this.saved = state;
+      if (state !== null) for (const n of options.notifiers) n.restore(state.notifiers[n.name]);
+    }
+  }
+
+  /** The groups in file order. */
+  groups(): RuleGroup[] {
+    return [...this.groupsByName.values()];
+  }
+
+  /** Replaces the rule set: state of rules that stay is kept; series of removed groups are marked stale. */
+  replace(definitions: GroupDefinition[]): Promise<void> {
+    return this.serially(async () => {
+      const next = new Map<string, RuleGroup>();
+      for (const d of definitions) {
+        const group = new RuleGroup(d, this.options.defaultIntervalMs);
+        const previous = this.groupsByName.get(d.name);
+        if (previous !== undefined) group.copyStateFrom(previous);
+        else if (this.saved !== null) this.restoreSaved(group);
+        next.set(d.name, group);
+      }
+      const removed = [...this.groupsByName.values()].filter((g) => !next.has(g.name));
+      const stale = removed.flatMap((g) => g.staleMarkers(this.options.now()));
+      for (const g of this.groupsByName.values()) this.unschedule(g);
+      this.groupsByName = next;
+      if (this.running) for (const g of next.values()) this.schedule(g);
+      if (stale.length > 0) await this.options.output.write(stale).catch((error: unknown) => this.options.log.error('writing stale markers of removed rules failed', { error }));
+      this.dirty = true;
+    });
+  }
+
+  /** Starts evaluating on the groups' intervals and ticking the notifiers every second. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const g of this.groupsByName.values()) this.schedule(g);
+    this.tickTimer = setInterval(() => this.tick(), 1000);
+    this.tickTimer.unref();
+  }
+
+  /** Stops the schedule, lets sends in flight finish and saves the state. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const g of this.groupsByName.values()) this.unschedule(g);
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    await this.exclusive;
+    await Promise.all(this.options.notifiers.map((n) => n.stop()));
+    this.save();
+  }
+
+  /** Evaluates one group at ts (the schedule calls this; tests call it with stepped time). */
+  evaluateGroup(name: string, ts: number): Promise<void> {
+    return this.serially(async () => {
+      const group = this.groupsByName.get(name);
+      if (group === undefined) throw new Error(`no rule group named ${JSON.stringify(name)}`);
+      await this.evaluate(group, ts);
+    });
+  }
+
+  /** Sends what the notifiers have due at the manager's clock, and saves the state if it changed. */
+  tick(): void {
+    const now = this.options.now();
+    for (const n of this.options.notifiers) n.tick(now);
+    if (this.dirty) this.save();
+  }
+
+  /** Marks the state changed (a notifier sent something): it is saved on the next tick. */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  private async evaluate(group: RuleGroup, ts: number): Promise<void> {
+    const { options } = this;
+    const result = await group.eval(ts, { query: options.query, output: options.output, externalLabels: options.externalLabels, externalURL: options.externalURL(), resendDelayMs: options.resendDelayMs });
+    options.observer.evaluated(group.name, group.evaluationSeconds, result.failures.length, group.rules.length);
+    for (const f of result.failures) options.log.debug('rule evaluation failed', { group: group.name, rule: f.rule.definition.name, error: f.error });
+    const history: HistoryEntry[] = [];
+    for (const { rule, transition } of result.transitions) {
+      const kind = transition.to === 'firing' ? 'firing' : transition.from === 'firing' && transition.to === 'inactive' ? 'resolved' : null;
+      if (kind === null) continue;
+      const a = transition.alert;
+      history.push({ kind, timeMs: ts, group: group.name, rule: rule.definition.name, labels: a.labels, annotations: a.annotations, value: a.value, activeAtMs: a.activeAtMs });
+    }
+    options.history.append(history, ts);
+    if (result.toSend.length > 0) {
+      const alerts = result.toSend.map(({ rule, alert }) => this.toNotified(rule, alert));
+      for (const n of options.notifiers) n.notify(alerts, ts);
+    }
+    if (result.transitions.length > 0 || result.toSend.length > 0) this.dirty = true;
+    if (this.dirty) this.save();
+  }
+
+  private toNotified(rule: AlertingRule, alert: Alert): NotifiedAlert {
+    const resolved = alert.state === 'inactive';
+    return {
+      status: resolved ? 'resolved' : 'firing',
+      labels: { ...this.options.externalLabels, ...alert.labels },
+      annotations: alert.annotations,
+      startsAt: new Date(alert.firedAtMs ?? alert.activeAtMs).toISOString(),
+      endsAt: new Date(resolved ? alert.resolvedAtMs! : alert.validUntilMs).toISOString(),
+      generatorURL: `${this.options.externalURL()}/graph?g0.expr=${encodeURIComponent(rule.definition.expr)}&g0.tab=1`,
+      fingerprint: alert.fingerprint,
+    };
+  }
+
+  private restoreSaved(group: RuleGroup): void {
+    const keys = group.ruleKeys();
+    group.rules.forEach((rule, i) => {
+      const alerts = this.saved!.rules[keys[i]!];
+      if (rule instanceof AlertingRule && Array.isArray(alerts)) rule.restore(alerts);
+    });
+  }
+
+  private save(): void {
+    this.dirty = false;
+    if (this.options.stateFile === null) return;
+    const rules: Record<string, Alert[]> = {};
+    for (const group of this.groupsByName.values()) {
+      const keys = group.ruleKeys();
+      group.rules.forEach((rule, i) => {
+        if (rule instanceof AlertingRule && rule.alerts().length > 0) rules[keys[i]!] = rule.alerts();
+      });
+    }
+    const notifiers: Record<string, unknown> = {};
+    for (const n of this.options.notifiers) notifiers[n.name] = n.snapshot();
+    const state: SavedAlertState = { version: 1, savedAtMs: this.options.now(), rules, notifiers };
+    try {
+      this.options.stateFile.save(state);
+      this.saved = state;
+    } catch (error) {
+      this.dirty = true;
+      this.options.log.error('saving the alert state failed; it is tried again on the next evaluation', { file: this.options.stateFile.file, error });
+    }
+  }
+
+  private schedule(group: RuleGroup): void {
+    const now = this.options.now();
+    const slot = Math.floor(now / group.intervalMs) * group.intervalMs + group.intervalMs;
+    const timer = setTimeout(() => void this.runSlot(group, slot), slot - now);
+    timer.unref();
+    this.timers.set(group, timer);
+  }
+
+  private unschedule(group: RuleGroup): void {
+    const timer = this.timers.get(group);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(group);
+  }
+
+  private async runSlot(group: RuleGroup, ts: number): Promise<void> {
+    this.timers.delete(group);
+    await this.serially(async () => {
+      if (this.groupsByName.get(group.name) !== group) return;
+      await this.evaluate(group, ts);
+    }).catch((error: unknown) => this.options.log.error('rule group evaluation failed', { group: group.name, error }));
+    if (!this.running || this.groupsByName.get(group.name) !== group) return;
+    const late = Math.floor((this.options.now() - ts) / group.intervalMs) - 1;
+    if (late > 0) this.options.observer.missed(group.name, late);
+    this.schedule(group);
+  }
+
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(task, task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+}

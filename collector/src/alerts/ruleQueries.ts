@@ -1,0 +1,78 @@
+import type { MetricSample } from '../model/metric.ts';
+import { remoteWriteBody } from '../metrics/remoteWriteEncode.ts';
+import { parsePromQL, type Expr } from '../promql/ast.ts';
+import type { Engine } from '../promql/Engine.ts';
+import type { RuleOutput } from './RuleGroup.ts';
+import type { InstantSample, RuleQuery } from './ruleTypes.ts';
+
+/** Rules evaluated by the embedded PromQL engine; each expression is parsed once. */
+export class EngineRuleQuery implements RuleQuery {
+  private readonly engine: Engine;
+  private readonly parsed = new Map<string, Expr>();
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+  }
+
+  async instant(expr: string, timeMs: number): Promise<InstantSample[]> {
+    let e = this.parsed.get(expr);
+    if (e === undefined) {
+      e = parsePromQL(expr);
+      if (this.parsed.size > 10_000) this.parsed.clear();
+      this.parsed.set(expr, e);
+    }
+    const [value] = await this.engine.evaluate(e, timeMs, timeMs, 1);
+    if (value!.type === 'scalar') return [{ labels: {}, value: value!.value }];
+    if (value!.type === 'vector') return value!.samples.map((s) => ({ labels: s.labels, value: s.value }));
+    throw new Error(`rule expression must return an instant vector or a scalar, got a ${value!.type === 'matrix' ? 'range vector' : value!.type}`);
+  }
+}
+
+/** Rules evaluated by a remote Prometheus-compatible API (`GET <url>/api/v1/query`). */
+export class RemoteRuleQuery implements RuleQuery {
+  private readonly url: string;
+  private readonly timeoutMs: number;
+
+  constructor(url: string, timeoutMs: number) {
+    this.url = url.replace(/\/+$/, '');
+    this.timeoutMs = timeoutMs;
+  }
+
+  async instant(expr: string, timeMs: number): Promise<InstantSample[]> {
+    const params = new URLSearchParams({ query: expr, time: String(timeMs / 1000) });
+    const response = await fetch(`${this.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params, signal: AbortSignal.timeout(this.timeoutMs) });
+    const body = (await response.json().catch(() => null)) as { status?: string; error?: string; data?: { resultType: string; result: unknown } } | null;
+    if (!response.ok || body?.status !== 'success' || body.data === undefined) throw new Error(`${this.url}/api/v1/query answered ${response.status}: ${body?.error ?? 'not a Prometheus API response'}`);
+    const { resultType, result } = body.data;
+    if (resultType === 'scalar') return [{ labels: {}, value: Number((result as [number, string])[1]) }];
+    if (resultType !== 'vector') throw new Error(`rule expression must return an instant vector or a scalar, got ${resultType}`);
+    return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
+  }
+}
+
+/** Rule results written to a remote Prometheus-compatible store by remote write 1.0. */
+export class RemoteWriteRuleOutput implements RuleOutput {
+  private readonly url: string;
+  private readonly timeoutMs: number;
+
+  constructor(url: string, timeoutMs: number) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+
+  async write(samples: MetricSample[]): Promise<void> {
+    const timeseries = samples.map((s) => ({
+      labels: Object.entries(s.labels)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, value]) => ({ name, value })),
+      samples: [{ value: s.value, timestamp: s.timestampMs }],
+    }));
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+      body: remoteWriteBody({ timeseries }),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!response.ok) throw new Error(`remote write to ${this.url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+  }
+}

@@ -1,0 +1,23 @@
+import type { Labels } from '../model/metric.ts';
+
+/** How a rule's last evaluation went, as /api/v1/rules reports it. */
+export type RuleHealth = 'unknown' | 'ok' | 'err';
+
+/** One sample of an instant query's result (a scalar comes back as one sample without labels). */
+export interface InstantSample {
+  labels: Labels;
+  value: number;
+}
+
+/** Evaluates PromQL at one time: the embedded engine or a remote Prometheus-compatible API. */
+export interface RuleQuery {
+  instant(expr: string, timeMs: number): Promise<InstantSample[]>;
+}
+
+/** What every rule of a group sees when it is evaluated. */
+export interface EvalContext {
+  externalLabels: Labels;
+  externalURL: string;
+  /** The group's limit on alerts or series per rule; 0 for none. */
+  limit: number;
+}

@@ -1,0 +1,97 @@
+import path from 'node:path';
+import type { CollectorConfig } from '../config/config.ts';
+import type { Ingest } from '../pipeline/Ingest.ts';
+import { Engine } from '../promql/Engine.ts';
+import type { MetricStore } from '../store/types.ts';
+import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
+import type { CollectorLog } from '../telemetry/log.ts';
+import { AlertHistory } from './AlertHistory.ts';
+import { AlertStateFile } from './AlertStateFile.ts';
+import { AlertmanagerNotifier } from './notify/AlertmanagerNotifier.ts';
+import type { Notifier, NotifierObserver } from './notify/notifier.ts';
+import { readNotificationsFile } from './notify/notificationsFile.ts';
+import { WebhookNotifier } from './notify/WebhookNotifier.ts';
+import { RuleEditor } from './RuleEditor.ts';
+import { readRuleFiles } from './ruleFiles.ts';
+import { RuleManager } from './RuleManager.ts';
+import { EngineRuleQuery, RemoteRuleQuery, RemoteWriteRuleOutput } from './ruleQueries.ts';
+
+/** Entries the alert history keeps at most. */
+const MAX_HISTORY_ENTRIES = 100_000;
+
+/** The collector's alerting: rules, their evaluation, notifications, history and rule editing. */
+export interface Alerting {
+  manager: RuleManager;
+  editor: RuleEditor;
+  history: AlertHistory;
+}
+
+/** What alerting is built from besides the configuration. */
+export interface AlertingDeps {
+  ingest: Ingest;
+  metricStore: MetricStore;
+  metrics: SelfMetrics;
+  log: CollectorLog;
+  now: () => number;
+  /** The collector's URL once it listens (for links in notifications when no external URL is configured). */
+  url: () => string;
+}
+
+/**
+ * Reads the rule and notification files (a problem in either throws a
+ * RuleFileError naming the file and line, so the collector does not start
+ * on rules it cannot run) and assembles the alerting parts.
+ */
+export async function createAlerting(config: CollectorConfig, deps: AlertingDeps): Promise<Alerting> {
+  const { alerting } = config;
+  const groups = config.rules === '' ? [] : readRuleFiles(config.rules);
+  const notifications = alerting.notificationsFile === '' ? { alertmanagers: [], webhooks: [] } : readNotificationsFile(alerting.notificationsFile);
+  const externalURL = () => (alerting.externalUrl !== '' ? alerting.externalUrl : deps.url());
+  let manager: RuleManager | null = null;
+  const observer: NotifierObserver = {
+    sent: (receiver, n) => {
+      deps.metrics.notificationsSent.inc({ receiver }, n);
+      manager?.markDirty();
+    },
+    failed: (receiver, error) => {
+      deps.metrics.notificationsErrors.inc({ receiver });
+      deps.log.warn('sending alerts failed; retrying', { receiver, error: (error as Error).message });
+    },
+    dropped: (receiver, n) => {
+      deps.metrics.notificationsDropped.inc({ receiver }, n);
+      deps.log.error('alerts dropped after retries', { receiver, alerts: n });
+    },
+  };
+  const notifiers: Notifier[] = [];
+  const alertmanagers = [...alerting.alertmanagerUrls, ...notifications.alertmanagers];
+  if (alertmanagers.length > 0) notifiers.push(new AlertmanagerNotifier(alertmanagers, observer));
+  for (const receiver of notifications.webhooks) notifiers.push(new WebhookNotifier(receiver, externalURL, observer));
+
+  const remote = alerting.queryUrl !== '';
+  const timeout = config.query.timeoutMs;
+  const history = new AlertHistory({ file: path.join(config.dataDir, 'alerts', 'history.jsonl'), retentionMs: config.retentionMs, maxEntries: MAX_HISTORY_ENTRIES });
+  manager = new RuleManager({
+    query: remote ? new RemoteRuleQuery(alerting.queryUrl, timeout) : new EngineRuleQuery(new Engine(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs })),
+    output: remote ? new RemoteWriteRuleOutput(alerting.remoteWriteUrl, timeout) : { write: (samples) => deps.ingest.ruleResults(samples) },
+    notifiers,
+    history,
+    stateFile: new AlertStateFile(path.join(config.dataDir, 'alerts', 'state.json')),
+    defaultIntervalMs: alerting.evaluationIntervalMs,
+    resendDelayMs: alerting.resendDelayMs,
+    externalLabels: {},
+    externalURL,
+    now: deps.now,
+    log: deps.log,
+    observer: {
+      evaluated: (group, seconds, failures, rules) => {
+        deps.metrics.ruleEvaluations.inc({ rule_group: group }, rules);
+        if (failures > 0) deps.metrics.ruleEvaluationFailures.inc({ rule_group: group }, failures);
+        deps.metrics.ruleGroupSeconds.set({ rule_group: group }, seconds);
+      },
+      missed: (group, slots) => deps.metrics.ruleGroupMissed.inc({ rule_group: group }, slots),
+    },
+  });
+  await manager.replace(groups);
+  const editor = new RuleEditor({ globs: config.rules, manager, history, now: deps.now });
+  return { manager, editor, history };
+}
