@@ -1,8 +1,9 @@
 /**
  * Vitest global setup: the tests use a real RabbitMQ (AMQP_URL, default
  * 127.0.0.1:5672), PostgreSQL (DATABASE_URL, default 127.0.0.1:5432,
- * database `test`) and the `prometheus` binary. When one is missing on this
- * machine, Debian's `rabbitmq-server`, `postgresql` or `prometheus` is
+ * database `test`) and the `prometheus` and `prometheus-alertmanager`
+ * binaries. When one is missing on this machine, Debian's `rabbitmq-server`,
+ * `postgresql`, `prometheus` or `prometheus-alertmanager` is
  * installed (as root, through apt-get) and the servers started here, so
  * `npm test` passes on a machine that has none of them. Each step is
  * idempotent; a step that cannot be done says why.
@@ -81,8 +82,16 @@ function ensurePrometheus(): void {
   aptInstall('prometheus');
 }
 
+/** The Alertmanager the alerting tests start themselves (Debian's prometheus-alertmanager). */
+function ensureAlertmanager(): void {
+  if (installed('prometheus-alertmanager')) return;
+  console.log('[test setup] prometheus-alertmanager is not installed; installing Debian\'s prometheus-alertmanager');
+  aptInstall('prometheus-alertmanager');
+}
+
 export default async function setup(): Promise<void> {
   await ensureRabbitMq();
   await ensurePostgres();
   ensurePrometheus();
+  ensureAlertmanager();
 }
