@@ -8,7 +8,8 @@
  * INVENTORY_PORT, PAYMENT_PORT, LOADGEN_PORT (8080-8085). Events go through
  * RabbitMQ when AMQP_URL is set or one answers on 127.0.0.1:5672 (AMQP_URL=
  * turns that off), otherwise over HTTP; tables live in PostgreSQL when
- * DATABASE_URL is set, otherwise in the services.
+ * DATABASE_URL is set, otherwise in the services. The alert rules are
+ * alert-rules/*.yaml (MIRADOR_RULES names others).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -28,7 +29,9 @@ function step(message: string): void {
 
 function startCollector(): Promise<string> {
   step(`starting the collector on 127.0.0.1:${port} (data in ${path.relative(process.cwd(), dataDir) || '.'})`);
-  const child = spawn(process.execPath, [path.join(root, 'collector', 'bin', 'mirador-collector.js'), '--port', port, '--data-dir', dataDir], {
+  // The sample system's alert rules, unless MIRADOR_RULES names others.
+  const rules = process.env.MIRADOR_RULES === undefined ? ['--rules', path.join(root, 'alert-rules', '*.yaml')] : [];
+  const child = spawn(process.execPath, [path.join(root, 'collector', 'bin', 'mirador-collector.js'), '--port', port, '--data-dir', dataDir, ...rules], {
     stdio: ['ignore', 'inherit', 'pipe'],
     env: process.env,
   });

@@ -75,6 +75,16 @@ export class RuleGroup {
     const context: EvalContext = { externalLabels: deps.externalLabels, externalURL: deps.externalURL, limit: this.definition.limit };
     const out: GroupEvaluation = { toSend: [], transitions: [], failures: [] };
     let pending: MetricSample[] = [];
+    const write = async () => {
+      await deps.output.write(pending);
+      deps.query.written?.(pending);
+      pending = [];
+    };
+    try {
+      await deps.query.prepare?.(this.rules.map((r) => r.definition.expr), ts);
+    } catch {
+      // Each rule then reads for itself, and reports its own error if the store fails.
+    }
     for (const [i, rule] of this.rules.entries()) {
       const ruleStarted = performance.now();
       rule.lastEvaluationMs = ts;
@@ -102,14 +112,11 @@ export class RuleGroup {
       this.previousSeries[i] = current;
       pending = pending.concat(samples);
       // A recording rule's series are written before the next rule runs: it may read them.
-      if (rule instanceof RecordingRule && pending.length > 0) {
-        await deps.output.write(pending);
-        pending = [];
-      }
+      if (rule instanceof RecordingRule && pending.length > 0) await write();
       if (rule instanceof AlertingRule) for (const alert of rule.alertsToSend(ts, deps.resendDelayMs, this.intervalMs)) out.toSend.push({ rule, alert });
       rule.evaluationSeconds = (performance.now() - ruleStarted) / 1000;
     }
-    if (pending.length > 0) await deps.output.write(pending);
+    if (pending.length > 0) await write();
     this.lastEvaluationMs = ts;
     this.evaluationSeconds = (performance.now() - started) / 1000;
     return out;

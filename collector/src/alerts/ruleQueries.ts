@@ -1,30 +1,77 @@
 import type { MetricSample } from '../model/metric.ts';
 import { remoteWriteBody } from '../metrics/remoteWriteEncode.ts';
 import { parsePromQL, type Expr } from '../promql/ast.ts';
-import type { Engine } from '../promql/Engine.ts';
+import { Engine, selectorWindows, type QueryLimits } from '../promql/Engine.ts';
+import { SnapshotStore } from '../promql/SnapshotStore.ts';
+import type { MetricStore } from '../store/types.ts';
 import type { RuleOutput } from './RuleGroup.ts';
 import type { InstantSample, RuleQuery } from './ruleTypes.ts';
 
-/** Rules evaluated by the embedded PromQL engine; each expression is parsed once. */
+/** Samples a round's snapshot holds at most (~16 bytes each); metrics beyond are read per rule. */
+const SNAPSHOT_MAX_SAMPLES = 4_000_000;
+/** A snapshot unused this long is let go (the round is over). */
+const SNAPSHOT_IDLE_MS = 1000;
+
+/**
+ * Rules evaluated by the embedded PromQL engine. Each expression is parsed
+ * once; before a group is evaluated, the metrics its rules read are loaded
+ * into a snapshot for that evaluation time (see {@link SnapshotStore}), so
+ * a thousand rules over the same metrics cost a few store reads, not a thousand.
+ */
 export class EngineRuleQuery implements RuleQuery {
   private readonly engine: Engine;
+  private readonly snapshot: SnapshotStore;
+  private readonly lookbackMs: number;
   private readonly parsed = new Map<string, Expr>();
+  private snapshotTime: number | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(engine: Engine) {
-    this.engine = engine;
+  constructor(store: MetricStore, limits: QueryLimits) {
+    this.snapshot = new SnapshotStore(store, Math.min(SNAPSHOT_MAX_SAMPLES, limits.maxSamples));
+    this.engine = new Engine(this.snapshot, limits);
+    this.lookbackMs = limits.lookbackMs;
+  }
+
+  async prepare(exprs: readonly string[], timeMs: number): Promise<void> {
+    if (this.snapshotTime !== timeMs) this.snapshot.forget();
+    this.snapshotTime = timeMs;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.snapshot.forget();
+      this.snapshotTime = null;
+    }, SNAPSHOT_IDLE_MS);
+    this.idleTimer.unref();
+    const windows = new Map<string, [number, number]>();
+    for (const text of exprs) {
+      for (const [vs, [from, to]] of selectorWindows(this.parse(text), timeMs, timeMs, this.lookbackMs)) {
+        const name = vs.matchers.find((m) => m.name === '__name__' && m.type === '=')?.value;
+        if (name === undefined) continue;
+        const have = windows.get(name);
+        windows.set(name, have === undefined ? [from, to] : [Math.min(from, have[0]), Math.max(to, have[1])]);
+      }
+    }
+    await this.snapshot.load(windows);
+  }
+
+  written(samples: readonly MetricSample[]): void {
+    for (const name of new Set(samples.map((s) => s.labels.__name__!))) this.snapshot.forget(name);
   }
 
   async instant(expr: string, timeMs: number): Promise<InstantSample[]> {
+    const [value] = await this.engine.evaluate(this.parse(expr), timeMs, timeMs, 1);
+    if (value!.type === 'scalar') return [{ labels: {}, value: value!.value }];
+    if (value!.type === 'vector') return value!.samples.map((s) => ({ labels: s.labels, value: s.value }));
+    throw new Error(`rule expression must return an instant vector or a scalar, got a ${value!.type === 'matrix' ? 'range vector' : value!.type}`);
+  }
+
+  private parse(expr: string): Expr {
     let e = this.parsed.get(expr);
     if (e === undefined) {
       e = parsePromQL(expr);
       if (this.parsed.size > 10_000) this.parsed.clear();
       this.parsed.set(expr, e);
     }
-    const [value] = await this.engine.evaluate(e, timeMs, timeMs, 1);
-    if (value!.type === 'scalar') return [{ labels: {}, value: value!.value }];
-    if (value!.type === 'vector') return value!.samples.map((s) => ({ labels: s.labels, value: s.value }));
-    throw new Error(`rule expression must return an instant vector or a scalar, got a ${value!.type === 'matrix' ? 'range vector' : value!.type}`);
+    return e;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Labels } from '../model/metric.ts';
+import type { Labels, MetricSample } from '../model/metric.ts';
 
 /** How a rule's last evaluation went, as /api/v1/rules reports it. */
 export type RuleHealth = 'unknown' | 'ok' | 'err';
@@ -12,6 +12,10 @@ export interface InstantSample {
 /** Evaluates PromQL at one time: the embedded engine or a remote Prometheus-compatible API. */
 export interface RuleQuery {
   instant(expr: string, timeMs: number): Promise<InstantSample[]>;
+  /** Called before a group is evaluated at timeMs with its rules' expressions (to load what they read at once). */
+  prepare?(exprs: readonly string[], timeMs: number): Promise<void>;
+  /** Called with what the rules wrote, so data read earlier is read anew. */
+  written?(samples: readonly MetricSample[]): void;
 }
 
 /** What every rule of a group sees when it is evaluated. */

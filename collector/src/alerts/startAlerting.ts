@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { CollectorConfig } from '../config/config.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
-import { Engine } from '../promql/Engine.ts';
 import type { MetricStore } from '../store/types.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
@@ -71,7 +70,7 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
   const timeout = config.query.timeoutMs;
   const history = new AlertHistory({ file: path.join(config.dataDir, 'alerts', 'history.jsonl'), retentionMs: config.retentionMs, maxEntries: MAX_HISTORY_ENTRIES });
   manager = new RuleManager({
-    query: remote ? new RemoteRuleQuery(alerting.queryUrl, timeout) : new EngineRuleQuery(new Engine(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs })),
+    query: remote ? new RemoteRuleQuery(alerting.queryUrl, timeout) : new EngineRuleQuery(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs }),
     output: remote ? new RemoteWriteRuleOutput(alerting.remoteWriteUrl, timeout) : { write: (samples) => deps.ingest.ruleResults(samples) },
     notifiers,
     history,

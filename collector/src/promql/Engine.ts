@@ -89,38 +89,7 @@ export class Engine {
 
   /** Fetches, for every selector, its series over the widest window any step needs. */
   private async load(expr: Expr, startMs: number, endMs: number): Promise<Map<VectorSelector, SeriesSamples[]>> {
-    const windows = new Map<VectorSelector, [number, number]>();
-    const visit = (e: Expr, extraRange: number, shift: number) => {
-      switch (e.kind) {
-        case 'vector':
-        case 'matrix': {
-          const vs = e.kind === 'vector' ? e : e.vector;
-          const range = e.kind === 'matrix' ? e.rangeMs : this.limits.lookbackMs;
-          const [from, to] = vs.at === null ? [startMs - shift, endMs] : [atTime(vs.at, startMs, endMs, 0), atTime(vs.at, startMs, endMs, 0)];
-          windows.set(vs, [from - extraRange - range - vs.offsetMs, to - vs.offsetMs]);
-          return;
-        }
-        case 'subquery':
-          visit(e.expr, extraRange + e.rangeMs + (e.stepMs ?? 60_000), shift + e.offsetMs);
-          return;
-        case 'unary':
-          visit(e.expr, extraRange, shift);
-          return;
-        case 'binary':
-          visit(e.lhs, extraRange, shift);
-          visit(e.rhs, extraRange, shift);
-          return;
-        case 'aggregate':
-          visit(e.expr, extraRange, shift);
-          if (e.param !== null) visit(e.param, extraRange, shift);
-          return;
-        case 'call':
-          for (const a of e.args) visit(a, extraRange, shift);
-          return;
-        default:
-      }
-    };
-    visit(expr, 0, 0);
+    const windows = selectorWindows(expr, startMs, endMs, this.limits.lookbackMs);
     const data = new Map<VectorSelector, SeriesSamples[]>();
     let loaded = 0;
     for (const [vs, [from, to]] of windows) {
@@ -131,6 +100,43 @@ export class Engine {
     }
     return data;
   }
+}
+
+/** The time window each selector of an expression needs, for an evaluation from startMs to endMs. */
+export function selectorWindows(expr: Expr, startMs: number, endMs: number, lookbackMs: number): Map<VectorSelector, [number, number]> {
+  const windows = new Map<VectorSelector, [number, number]>();
+  const visit = (e: Expr, extraRange: number, shift: number) => {
+    switch (e.kind) {
+      case 'vector':
+      case 'matrix': {
+        const vs = e.kind === 'vector' ? e : e.vector;
+        const range = e.kind === 'matrix' ? e.rangeMs : lookbackMs;
+        const [from, to] = vs.at === null ? [startMs - shift, endMs] : [atTime(vs.at, startMs, endMs, 0), atTime(vs.at, startMs, endMs, 0)];
+        windows.set(vs, [from - extraRange - range - vs.offsetMs, to - vs.offsetMs]);
+        return;
+      }
+      case 'subquery':
+        visit(e.expr, extraRange + e.rangeMs + (e.stepMs ?? 60_000), shift + e.offsetMs);
+        return;
+      case 'unary':
+        visit(e.expr, extraRange, shift);
+        return;
+      case 'binary':
+        visit(e.lhs, extraRange, shift);
+        visit(e.rhs, extraRange, shift);
+        return;
+      case 'aggregate':
+        visit(e.expr, extraRange, shift);
+        if (e.param !== null) visit(e.param, extraRange, shift);
+        return;
+      case 'call':
+        for (const a of e.args) visit(a, extraRange, shift);
+        return;
+      default:
+    }
+  };
+  visit(expr, 0, 0);
+  return windows;
 }
 
 export function atTime(at: At, startMs: number, endMs: number, t: number): number {

@@ -1,6 +1,6 @@
 import { STALE_NAN, type MetricSample } from '../../src/model/metric.ts';
 import { EngineRuleQuery } from '../../src/alerts/ruleQueries.ts';
-import { Engine } from '../../src/promql/Engine.ts';
+import { DEFAULT_QUERY_LIMITS } from '../../src/promql/Engine.ts';
 import { openDuckDbStores } from '../../src/store/duckdb/DuckDbStores.ts';
 import type { Stores } from '../../src/store/types.ts';
 import { tempDataDir } from '../support/testCollector.ts';
@@ -22,7 +22,7 @@ export async function ruleBench(): Promise<RuleBench> {
   const written: MetricSample[] = [];
   return {
     stores,
-    query: new EngineRuleQuery(new Engine(stores.metrics)),
+    query: new EngineRuleQuery(stores.metrics, DEFAULT_QUERY_LIMITS),
     set: (labels, timeMs, value) => stores.metrics.appendSamples([{ labels, timestampMs: timeMs, value: value ?? STALE_NAN }]),
     written,
     output: {
