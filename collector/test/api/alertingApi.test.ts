@@ -137,6 +137,20 @@ describe('alerting through the collector', () => {
     expect(resolved).toMatchObject({ status: 'resolved', alerts: [{ status: 'resolved', endsAt: new Date(T0 + 200_000).toISOString() }] });
   });
 
+  it('retries a webhook that fails, and counts the failed attempts', async () => {
+    const clock = { now: T0 };
+    const { collector, hook } = await start({ rules: RULES, clock });
+    hook.failNext(2, 503);
+    await evaluateAt(collector, clock, T0, 150);
+    await evaluateAt(collector, clock, T0 + 30_000, 150);
+    await evaluateAt(collector, clock, T0 + 40_000, 150);
+    const payload = await eventually(async () => hook.payloads[0], 10_000);
+    expect(payload).toMatchObject({ status: 'firing', groupLabels: { alertname: 'QueueBacklog' } });
+    const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+    expect(metrics).toContain('mirador_notifications_errors_total{receiver="webhook oncall"} 2');
+    expect(metrics).toContain('mirador_notifications_sent_total{receiver="webhook oncall"} 1');
+  });
+
   it('keeps a firing alert firing across a restart, with its active-since time, without notifying again', async () => {
     const clock = { now: T0 };
     const first = await start({ rules: RULES, clock });

@@ -26,7 +26,7 @@ export class AlertmanagerNotifier implements Notifier {
   }
 
   notify(alerts: readonly NotifiedAlert[]): void {
-    if (alerts.length === 0 || this.stopped) return;
+    if (alerts.length === 0) return;
     this.queue.push(...alerts);
     if (this.queue.length > QUEUE_CAPACITY) {
       const excess = this.queue.length - QUEUE_CAPACITY;
@@ -44,13 +44,14 @@ export class AlertmanagerNotifier implements Notifier {
 
   restore(): void {}
 
+  /** What is queued gets one more attempt each (no retries), then the notifier stops. */
   async stop(): Promise<void> {
-    await this.draining;
     this.stopped = true;
+    await this.draining;
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) {
+    while (this.queue.length > 0) {
       const batch = this.queue.splice(0, BATCH);
       const body = batch.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: a.endsAt, generatorURL: a.generatorURL }));
       await Promise.all(

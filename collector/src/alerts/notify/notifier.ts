@@ -44,17 +44,18 @@ export async function postJson(url: string, body: unknown, timeoutMs: number): P
 
 /**
  * Runs `attempt` until it succeeds, waiting 0.5 s, 1 s, 2 s ... (at most
- * `maxDelayMs`) between tries, for at most `attempts` tries or until `abandoned()`.
+ * `maxDelayMs`) between tries, for at most `attempts` tries; no retry once `abandoned()`.
  */
 export async function withRetries(attempt: () => Promise<void>, options: { attempts: number; maxDelayMs: number; abandoned: () => boolean; onError: (error: unknown) => void }): Promise<boolean> {
   let delay = 500;
-  for (let i = 0; i < options.attempts && !options.abandoned(); i++) {
+  // The first attempt is always made: a notifier that is stopping still sends what it has once.
+  for (let i = 0; i < options.attempts; i++) {
     try {
       await attempt();
       return true;
     } catch (error) {
       options.onError(error);
-      if (i + 1 === options.attempts) break;
+      if (i + 1 === options.attempts || options.abandoned()) break;
       await new Promise((r) => setTimeout(r, delay).unref());
       delay = Math.min(delay * 2, options.maxDelayMs);
     }
