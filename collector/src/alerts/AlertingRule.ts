@@ -2,7 +2,7 @@ import type { Labels, MetricSample } from '../model/metric.ts';
 import { labelsFingerprint } from './fingerprint.ts';
 import type { RuleDefinition } from './ruleFiles.ts';
 import { AlertTemplate, type TemplateData } from './template.ts';
-import type { EvalContext, RuleHealth, RuleQuery } from './ruleTypes.ts';
+import { RuleStatus, type EvalContext, type RuleQuery } from './ruleTypes.ts';
 
 /** Where an alert stands: Prometheus' three states. */
 export type AlertState = 'inactive' | 'pending' | 'firing';
@@ -42,18 +42,15 @@ export const RESOLVED_RETENTION_MS = 15 * 60_000;
  * returned (after `keep_firing_for`). Alerts are keyed by their label set's
  * fingerprint; time is passed in.
  */
-export class AlertingRule {
+export class AlertingRule extends RuleStatus {
   readonly kind = 'alert';
   readonly definition: RuleDefinition;
-  health: RuleHealth = 'unknown';
-  lastError = '';
-  lastEvaluationMs: number | null = null;
-  evaluationSeconds = 0;
   private active = new Map<string, Alert>();
   private readonly labelTemplates: [string, AlertTemplate][];
   private readonly annotationTemplates: [string, AlertTemplate][];
 
   constructor(definition: RuleDefinition) {
+    super();
     this.definition = definition;
     this.labelTemplates = Object.entries(definition.labels).map(([k, v]) => [k, new AlertTemplate(v)]);
     this.annotationTemplates = Object.entries(definition.annotations).map(([k, v]) => [k, new AlertTemplate(v)]);

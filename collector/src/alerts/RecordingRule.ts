@@ -1,18 +1,15 @@
 import type { MetricSample } from '../model/metric.ts';
 import { labelsKey } from '../promql/Engine.ts';
 import type { RuleDefinition } from './ruleFiles.ts';
-import type { EvalContext, RuleHealth, RuleQuery } from './ruleTypes.ts';
+import { RuleStatus, type EvalContext, type RuleQuery } from './ruleTypes.ts';
 
 /** A recording rule: evaluates its expression and writes the result as a new metric (Prometheus' rules/recording.go). */
-export class RecordingRule {
+export class RecordingRule extends RuleStatus {
   readonly kind = 'record';
   readonly definition: RuleDefinition;
-  health: RuleHealth = 'unknown';
-  lastError = '';
-  lastEvaluationMs: number | null = null;
-  evaluationSeconds = 0;
 
   constructor(definition: RuleDefinition) {
+    super();
     this.definition = definition;
   }
 

@@ -108,7 +108,7 @@ export class RuleGroup {
       }
       const current = new Map<string, Labels>();
       for (const s of samples) current.set(labelsKey(s.labels), s.labels);
-      for (const [key, labels] of this.previousSeries[i]!) if (!current.has(key)) samples.push({ labels, timestampMs: ts, value: STALE_NAN });
+      for (const [key, labels] of this.previousSeries[i]!) if (!current.has(key)) samples.push({ labels, timestampMs: ts, value: STALE_NAN, stale: true });
       this.previousSeries[i] = current;
       pending = pending.concat(samples);
       // A recording rule's series are written before the next rule runs: it may read them.
@@ -138,7 +138,7 @@ export class RuleGroup {
   /** Stale markers at ts for every series this group's rules last wrote (the group is being removed). */
   staleMarkers(ts: number): MetricSample[] {
     const out: MetricSample[] = [];
-    for (const series of this.previousSeries) for (const labels of series.values()) out.push({ labels, timestampMs: ts, value: STALE_NAN });
+    for (const series of this.previousSeries) for (const labels of series.values()) out.push({ labels, timestampMs: ts, value: STALE_NAN, stale: true });
     this.previousSeries = this.rules.map(() => new Map());
     return out;
   }

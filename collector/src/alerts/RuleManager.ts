@@ -3,6 +3,7 @@ import type { CollectorLog } from '../telemetry/log.ts';
 import type { AlertHistory, HistoryEntry } from './AlertHistory.ts';
 import { AlertingRule, type Alert } from './AlertingRule.ts';
 import type { AlertStateFile, SavedAlertState } from './AlertStateFile.ts';
+import { rfc3339 } from './goFormat.ts';
 import type { NotifiedAlert, Notifier } from './notify/notifier.ts';
 import { RuleGroup, type RuleOutput } from './RuleGroup.ts';
 import type { GroupDefinition } from './ruleFiles.ts';
@@ -155,8 +156,8 @@ export class RuleManager {
       status: resolved ? 'resolved' : 'firing',
       labels: { ...this.options.externalLabels, ...alert.labels },
       annotations: alert.annotations,
-      startsAt: new Date(alert.firedAtMs ?? alert.activeAtMs).toISOString(),
-      endsAt: new Date(resolved ? alert.resolvedAtMs! : alert.validUntilMs).toISOString(),
+      startsAt: rfc3339(alert.firedAtMs ?? alert.activeAtMs),
+      endsAt: rfc3339(resolved ? alert.resolvedAtMs! : alert.validUntilMs),
       generatorURL: `${this.options.externalURL()}/graph?g0.expr=${encodeURIComponent(rule.definition.expr)}&g0.tab=1`,
       fingerprint: alert.fingerprint,
     };

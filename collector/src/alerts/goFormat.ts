@@ -116,3 +116,10 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     return out;
   });
 }
+
+/** A Unix-ms time as Go's RFC3339Nano writes it (Prometheus' and Alertmanager's JSON): fraction without trailing zeros, none when whole. */
+export function rfc3339(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const fraction = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 19)}${fraction === '' ? '' : '.' + fraction}Z`;
+}

@@ -25,3 +25,11 @@ export interface EvalContext {
   /** The group's limit on alerts or series per rule; 0 for none. */
   limit: number;
 }
+
+/** How a rule's last evaluation went: what /api/v1/rules reports beside the rule's definition. */
+export class RuleStatus {
+  health: RuleHealth = 'unknown';
+  lastError = '';
+  lastEvaluationMs: number | null = null;
+  evaluationSeconds = 0;
+}

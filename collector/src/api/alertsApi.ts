@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AlertHistory, HistoryEntry } from '../alerts/AlertHistory.ts';
 import { AlertingRule, type Alert } from '../alerts/AlertingRule.ts';
-import { formatExp } from '../alerts/goFormat.ts';
+import { formatExp, rfc3339 } from '../alerts/goFormat.ts';
 import { RuleFileError, formatRuleDuration } from '../alerts/ruleFiles.ts';
 import type { RuleEditor } from '../alerts/RuleEditor.ts';
 import type { Rule, RuleGroup } from '../alerts/RuleGroup.ts';
@@ -17,7 +17,7 @@ export interface AlertsApiOptions {
 }
 
 const NEVER = '0001-01-01T00:00:00Z';
-const iso = (ms: number | null) => (ms === null ? NEVER : new Date(ms).toISOString());
+const iso = (ms: number | null) => (ms === null ? NEVER : rfc3339(ms));
 /** Days of history a query covers when `start` is not given. */
 const DEFAULT_HISTORY_WINDOW_MS = 7 * 86_400_000;
 
@@ -106,7 +106,7 @@ function activeAlerts(rule: AlertingRule): Alert[] {
 }
 
 function alertView(a: Alert) {
-  return { labels: a.labels, annotations: a.annotations, state: a.state, activeAt: new Date(a.activeAtMs).toISOString(), value: formatExp(a.value, -1) };
+  return { labels: a.labels, annotations: a.annotations, state: a.state, activeAt: rfc3339(a.activeAtMs), value: formatExp(a.value, -1) };
 }
 
 function prometheusRule(rule: Rule, excludeAlerts: boolean) {
@@ -133,7 +133,7 @@ export function editableRuleView(group: RuleGroup, rule: Rule, index: number) {
     state: rule instanceof AlertingRule ? rule.state : null,
     health: rule.health,
     lastError: rule.lastError,
-    lastEvaluation: rule.lastEvaluationMs === null ? null : new Date(rule.lastEvaluationMs).toISOString(),
+    lastEvaluation: rule.lastEvaluationMs === null ? null : rfc3339(rule.lastEvaluationMs),
     alerts: rule instanceof AlertingRule ? activeAlerts(rule).map(alertView) : [],
   };
 }
@@ -141,8 +141,8 @@ export function editableRuleView(group: RuleGroup, rule: Rule, index: number) {
 function historyView(e: HistoryEntry) {
   if (e.kind === 'firing' || e.kind === 'resolved') {
     const { timeMs, activeAtMs, ...alert } = e;
-    return { time: new Date(timeMs).toISOString(), ...alert, activeAt: new Date(activeAtMs).toISOString() };
+    return { time: rfc3339(timeMs), ...alert, activeAt: rfc3339(activeAtMs) };
   }
   const { timeMs, ...change } = e;
-  return { time: new Date(timeMs).toISOString(), ...change };
+  return { time: rfc3339(timeMs), ...change };
 }

@@ -14,6 +14,12 @@ export interface MetricSample {
   value: number;
   /** An exemplar recorded with this sample (a trace id that produced a latency, say). */
   exemplar?: Exemplar;
+  /**
+   * A stale marker (the value is then STALE_NAN). Set it wherever a marker is
+   * made: V8 may replace the marker's NaN with its canonical NaN when the value
+   * is stored in an array, and then only this flag says what it was.
+   */
+  stale?: true;
 }
 
 /** An exemplar: labels of its own (typically `trace_id`), a value and a time, attached to a series. */
@@ -45,7 +51,7 @@ export const STALE_NAN: number = bitsToFloat(0x7ff00000, 2);
 
 const bitsView = new DataView(new ArrayBuffer(8));
 
-/** True for Prometheus' stale marker, with or without the quiet bit V8 may have set on it. */
+/** True for Prometheus' stale marker, with or without the quiet bit V8 may have set on it (see {@link MetricSample.stale}). */
 export function isStaleNaN(value: number): boolean {
   if (value === value) return false;
   bitsView.setFloat64(0, value);

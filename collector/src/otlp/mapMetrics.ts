@@ -169,7 +169,7 @@ function numberPoint(p: Msg, _index: number, ctx: MetricContext, out: MappingOut
     }
     value = total;
   }
-  out.sample(ctx.family.name, head.labels, head.timestampMs, value);
+  out.sample(ctx.family.name, head.labels, head.timestampMs, value, head.stale);
 }
 
 function readNumberValue(p: Msg): number {
@@ -191,10 +191,10 @@ function summaryPoint(p: Msg, _index: number, ctx: MetricContext, out: MappingOu
     })
     .sort((a, b) => a.quantile - b.quantile);
   for (const q of quantiles) {
-    out.sample(name, { ...head.labels, quantile: formatFloat(q.quantile) }, head.timestampMs, head.stale ? STALE_NAN : q.value);
+    out.sample(name, { ...head.labels, quantile: formatFloat(q.quantile) }, head.timestampMs, q.value, head.stale);
   }
-  out.sample(`${name}_sum`, head.labels, head.timestampMs, head.stale ? STALE_NAN : readDouble(p.sum, 'sum'));
-  out.sample(`${name}_count`, head.labels, head.timestampMs, head.stale ? STALE_NAN : Number(readUint64(p.count as string, 'count')));
+  out.sample(`${name}_sum`, head.labels, head.timestampMs, head.stale ? NaN : readDouble(p.sum, 'sum'), head.stale);
+  out.sample(`${name}_count`, head.labels, head.timestampMs, head.stale ? NaN : Number(readUint64(p.count as string, 'count')), head.stale);
 }
 
 function histogramPoint(p: Msg, _index: number, ctx: MetricContext, out: MappingOutput, readBuckets: (p: Msg, stale: boolean) => BucketCounts): void {
@@ -219,10 +219,10 @@ function histogramPoint(p: Msg, _index: number, ctx: MetricContext, out: Mapping
   for (let i = 0; i <= hist.bounds.length; i++) {
     cumulative += hist.counts[i]!;
     const le = i < hist.bounds.length ? formatFloat(hist.bounds[i]!) : '+Inf';
-    out.sample(`${name}_bucket`, { ...head.labels, le }, head.timestampMs, head.stale ? STALE_NAN : cumulative);
+    out.sample(`${name}_bucket`, { ...head.labels, le }, head.timestampMs, cumulative, head.stale);
   }
-  if (hist.hasSum) out.sample(`${name}_sum`, head.labels, head.timestampMs, hist.sum);
-  out.sample(`${name}_count`, head.labels, head.timestampMs, hist.count);
+  if (hist.hasSum) out.sample(`${name}_sum`, head.labels, head.timestampMs, hist.sum, head.stale);
+  out.sample(`${name}_count`, head.labels, head.timestampMs, hist.count, head.stale);
 }
 
 /** A canonical key of a label set, for delta series. */
@@ -284,8 +284,8 @@ class MappingOutput {
     return null;
   }
 
-  sample(name: string, labels: Labels, timestampMs: number, value: number): void {
-    this.items.push({ labels: { ...labels, __name__: name }, timestampMs, value });
+  sample(name: string, labels: Labels, timestampMs: number, value: number, stale = false): void {
+    this.items.push(stale ? { labels: { ...labels, __name__: name }, timestampMs, value: STALE_NAN, stale: true } : { labels: { ...labels, __name__: name }, timestampMs, value });
     if (timestampMs > this.latestMs) this.latestMs = timestampMs;
   }
 

@@ -1,6 +1,5 @@
 import type { Labels } from '../model/metric.ts';
-import { isStaleNaN } from '../model/metric.ts';
-import type { MetricStore, SeriesSamples } from '../store/types.ts';
+import { isStaleAt, type MetricStore, type SeriesSamples } from '../store/types.ts';
 import { evalAggregate } from './aggregate.ts';
 import { evalCall } from './calls.ts';
 import { dropName, type RangeSeries, type Sample } from './functions.ts';
@@ -242,7 +241,7 @@ export class Run {
     const out: Sample[] = [];
     for (const s of this.data.get(vs) ?? []) {
       const i = lastAtOrBefore(s.timestampsMs, ref);
-      if (i < 0 || s.timestampsMs[i]! < ref - this.lookbackMs || isStaleNaN(s.values[i]!)) continue;
+      if (i < 0 || s.timestampsMs[i]! < ref - this.lookbackMs || isStaleAt(s, i)) continue;
       out.push({ labels: s.labels, value: s.values[i]!, t: s.timestampsMs[i]! });
     }
     return out;
@@ -279,11 +278,13 @@ export class Run {
     let series = this.typedData.get(vs);
     if (series === undefined) {
       series = (this.data.get(vs) ?? []).map((s) => {
-        let stale: Uint8Array | null = null;
-        for (let i = 0; i < s.values.length; i++) {
-          if (!isStaleNaN(s.values[i]!)) continue;
-          stale ??= new Uint8Array(s.values.length);
-          stale[i] = 1;
+        let stale: Uint8Array | null = s.stale ?? null;
+        if (s.stale === undefined) {
+          for (let i = 0; i < s.values.length; i++) {
+            if (!isStaleAt(s, i)) continue;
+            stale ??= new Uint8Array(s.values.length);
+            stale[i] = 1;
+          }
         }
         return { labels: s.labels, t: Float64Array.from(s.timestampsMs), v: Float64Array.from(s.values), stale };
       });

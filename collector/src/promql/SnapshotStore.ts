@@ -82,7 +82,8 @@ export class SnapshotStore implements MetricStore {
       const first = lowerBound(s.timestampsMs, startMs);
       const end = lowerBound(s.timestampsMs, endMs + 1);
       if (first >= end) continue;
-      out.push(first === 0 && end === s.timestampsMs.length ? s : { labels: s.labels, timestampsMs: s.timestampsMs.slice(first, end), values: s.values.slice(first, end) });
+      if (first === 0 && end === s.timestampsMs.length) out.push(s);
+      else out.push({ labels: s.labels, timestampsMs: s.timestampsMs.slice(first, end), values: s.values.slice(first, end), ...(s.stale !== undefined && { stale: s.stale.slice(first, end) }) });
     }
     return out;
   }

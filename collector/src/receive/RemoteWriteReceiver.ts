@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import snappy from 'snappy';
 import { writeRequestType, type WriteRequest } from '../metrics/remoteWriteSchema.ts';
-import { LABEL_NAME, METRIC_NAME, type Labels, type MetricMetadata, type MetricSample, type MetricType } from '../model/metric.ts';
+import { LABEL_NAME, METRIC_NAME, isStaleNaN, type Labels, type MetricMetadata, type MetricSample, type MetricType } from '../model/metric.ts';
 import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
@@ -45,7 +45,11 @@ export function mapWriteRequest(request: WriteRequest, limits: { maxLabels: numb
     if (name === undefined || !METRIC_NAME.test(name)) throw new BadWrite(`${where}: expected a valid __name__ label, got ${JSON.stringify(name ?? null)}`);
     nativeHistograms += series.histograms?.length ?? 0;
     const first = samples.length;
-    for (const s of series.samples ?? []) samples.push({ labels, timestampMs: toMs(s.timestamp), value: s.value ?? 0 });
+    for (const s of series.samples ?? []) {
+      const value = s.value ?? 0;
+      // Read the marker's bits here, where they are fresh from the wire; from now on the flag carries it.
+      samples.push(isStaleNaN(value) ? { labels, timestampMs: toMs(s.timestamp), value, stale: true } : { labels, timestampMs: toMs(s.timestamp), value });
+    }
     for (const [j, e] of (series.exemplars ?? []).entries()) {
       const exemplar = { labels: labelsOf(e.labels, `${where}.exemplars[${j}]`, limits), value: e.value ?? 0, timestampMs: toMs(e.timestamp) };
       const own = samples.slice(first).find((s) => s.timestampMs === exemplar.timestampMs) ?? samples.at(-1);

@@ -5,7 +5,7 @@
  * spans and logs and Unix milliseconds for metric samples, as each data model has it.
  */
 import type { LogRecord } from '../model/log.ts';
-import type { Exemplar, Labels, MetricMetadata, MetricSample } from '../model/metric.ts';
+import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata, type MetricSample } from '../model/metric.ts';
 import type { SpanRecord } from '../model/span.ts';
 
 /** A trace search; every filter applies to one span, as in Jaeger. */
@@ -111,6 +111,17 @@ export interface SeriesSamples {
   labels: Labels;
   timestampsMs: number[];
   values: number[];
+  /**
+   * 1 where the sample is a stale marker. A store sets it rather than rely on
+   * the marker's NaN bits, which V8 may not keep in a number array; without
+   * it, stale markers are the values {@link isStaleNaN} knows.
+   */
+  stale?: Uint8Array;
+}
+
+/** True when sample i of the series is a stale marker. */
+export function isStaleAt(s: SeriesSamples, i: number): boolean {
+  return s.stale !== undefined ? s.stale[i] === 1 : isStaleNaN(s.values[i]!);
 }
 
 /** A series with its exemplars in a time range, oldest first; Prometheus' /api/v1/query_exemplars shape. */

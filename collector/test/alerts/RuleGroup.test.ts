@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuleGroup } from '../../src/alerts/RuleGroup.ts';
 import { readRuleText } from '../../src/alerts/ruleFiles.ts';
-import { isStaleNaN } from '../../src/model/metric.ts';
 import { ruleBench, type RuleBench } from './support.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 11, 0, 0);
@@ -50,7 +49,7 @@ describe('RuleGroup', () => {
       await bench.set({ __name__: 'stale_input', part: 'b' }, T0 + 60_000, null);
       bench.written.length = 0;
       await g.eval(T0 + 60_000, deps());
-      const written = bench.written.map((s) => [s.labels.part, isStaleNaN(s.value) ? 'stale' : s.value]);
+      const written = bench.written.map((s) => [s.labels.part, s.stale === true ? 'stale' : s.value]);
       expect(written).toEqual([
         ['a', 2],
         ['b', 'stale'],

@@ -23,7 +23,7 @@ export async function ruleBench(): Promise<RuleBench> {
   return {
     stores,
     query: new EngineRuleQuery(stores.metrics, DEFAULT_QUERY_LIMITS),
-    set: (labels, timeMs, value) => stores.metrics.appendSamples([{ labels, timestampMs: timeMs, value: value ?? STALE_NAN }]),
+    set: (labels, timeMs, value) => stores.metrics.appendSamples([value === null ? { labels, timestampMs: timeMs, value: STALE_NAN, stale: true } : { labels, timestampMs: timeMs, value }]),
     written,
     output: {
       write: async (samples) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rfc3339 } from '../../src/alerts/goFormat.ts';
 import { AlertTemplate, TemplateError } from '../../src/alerts/template.ts';
 
 const data = { labels: { __name__: 'errors', service_name: 'payment', instance: 'host:9090' }, value: 0.0512, externalLabels: { cluster: 'eu-1' }, externalURL: 'http://mirador:4318' };
@@ -74,5 +75,15 @@ describe('AlertTemplate', () => {
       expect(() => new AlertTemplate(source)).toThrow(TemplateError);
       expect(() => new AlertTemplate(source)).toThrow(message);
     });
+  });
+});
+
+describe('rfc3339', () => {
+  it.each([
+    [Date.UTC(2026, 10, 22, 4, 36, 56, 40), '2026-11-22T04:36:56.04Z'],
+    [Date.UTC(2026, 10, 22, 4, 36, 56, 0), '2026-11-22T04:36:56Z'],
+    [Date.UTC(2026, 10, 22, 4, 36, 56, 123), '2026-11-22T04:36:56.123Z'],
+  ])('writes %d as Go writes a time in JSON: %s', (ms, expected) => {
+    expect(rfc3339(ms)).toBe(expected);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rfc3339 } from '../../src/alerts/goFormat.ts';
 import { STALE_NAN } from '../../src/model/metric.ts';
 import { runCollector } from '../support/collectorProcess.ts';
 import { eventually, getJson, startTestCollector, tempDataDir } from '../support/testCollector.ts';
@@ -49,7 +50,8 @@ async function start(options: { rules?: string; dataDir?: string; rulesDir?: str
 
 async function evaluateAt(collector: Running, clock: { now: number }, t: number, depth: number | null) {
   clock.now = t;
-  await collector.stores.metrics.appendSamples([{ labels: { __name__: 'queue_depth', queue: 'payments' }, timestampMs: t, value: depth ?? STALE_NAN }]);
+  const labels = { __name__: 'queue_depth', queue: 'payments' };
+  await collector.stores.metrics.appendSamples([depth === null ? { labels, timestampMs: t, value: STALE_NAN, stale: true } : { labels, timestampMs: t, value: depth }]);
   await collector.alerting.manager.evaluateGroup('queues', t);
   collector.alerting.manager.tick();
 }
@@ -63,13 +65,13 @@ describe('alerting through the collector', () => {
     const { collector } = await start({ rules: RULES, clock });
     await evaluateAt(collector, clock, T0, 150);
     const pending = await getJson<{ data: { alerts: Array<Record<string, unknown>> } }>(collector.url, '/api/v1/alerts');
-    expect(pending.body.data.alerts).toEqual([{ labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, annotations: { summary: 'payments holds 150 messages' }, state: 'pending', activeAt: new Date(T0).toISOString(), value: '1.5e+02' }]);
+    expect(pending.body.data.alerts).toEqual([{ labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, annotations: { summary: 'payments holds 150 messages' }, state: 'pending', activeAt: rfc3339(T0), value: '1.5e+02' }]);
 
     await evaluateAt(collector, clock, T0 + 30_000, 160);
     const rules = await getJson<{ status: string; data: { groups: Array<Record<string, unknown> & { rules: Array<Record<string, unknown>> }> } }>(collector.url, '/api/v1/rules');
     expect(rules.body.status).toBe('success');
     const [group] = rules.body.data.groups;
-    expect(group).toMatchObject({ name: 'queues', interval: 3600, limit: 0, lastEvaluation: new Date(T0 + 30_000).toISOString() });
+    expect(group).toMatchObject({ name: 'queues', interval: 3600, limit: 0, lastEvaluation: rfc3339(T0 + 30_000) });
     expect(group!.file).toMatch(/queues\.rules\.yaml$/);
     expect(group!.rules[0]).toMatchObject({ type: 'recording', name: 'queue:depth:max', query: 'max by (queue) (queue_depth)', health: 'ok', labels: {} });
     expect(group!.rules[1]).toMatchObject({
@@ -82,7 +84,7 @@ describe('alerting through the collector', () => {
       labels: { severity: 'page' },
       annotations: { summary: '{{ $labels.queue }} holds {{ $value }} messages' },
       health: 'ok',
-      alerts: [{ labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, annotations: { summary: 'payments holds 160 messages' }, state: 'firing', activeAt: new Date(T0).toISOString(), value: '1.6e+02' }],
+      alerts: [{ labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, annotations: { summary: 'payments holds 160 messages' }, state: 'firing', activeAt: rfc3339(T0), value: '1.6e+02' }],
     });
     const onlyRecording = await getJson<{ data: { groups: Array<{ rules: Array<{ type: string }> }> } }>(collector.url, '/api/v1/rules?type=record');
     expect(onlyRecording.body.data.groups[0]!.rules.map((r) => r.type)).toEqual(['recording']);
@@ -95,7 +97,7 @@ describe('alerting through the collector', () => {
     ]);
 
     const history = await getJson<{ data: Array<Record<string, unknown>> }>(collector.url, `/api/alerts/history?start=${T0}&end=${T0 + 60_000}`);
-    expect(history.body.data).toEqual([expect.objectContaining({ kind: 'firing', time: new Date(T0 + 30_000).toISOString(), rule: 'QueueBacklog', group: 'queues', labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, activeAt: new Date(T0).toISOString() })]);
+    expect(history.body.data).toEqual([expect.objectContaining({ kind: 'firing', time: rfc3339(T0 + 30_000), rule: 'QueueBacklog', group: 'queues', labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' }, activeAt: rfc3339(T0) })]);
   });
 
   it('notifies a webhook after group_wait with the Alertmanager payload, and once more when it resolves', async () => {
@@ -114,7 +116,7 @@ describe('alerting through the collector', () => {
           status: 'firing',
           labels: { alertname: 'QueueBacklog', queue: 'payments', severity: 'page' },
           annotations: { summary: 'payments holds 150 messages' },
-          startsAt: new Date(T0 + 30_000).toISOString(),
+          startsAt: rfc3339(T0 + 30_000),
           endsAt: '0001-01-01T00:00:00Z',
           generatorURL: `http://mirador.example/graph?g0.expr=${encodeURIComponent('queue:depth:max > 100')}&g0.tab=1`,
           fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
@@ -134,7 +136,7 @@ describe('alerting through the collector', () => {
     await evaluateAt(collector, clock, T0 + 260_000, 40); // the group interval has passed
     const resolved = await eventually(async () => hook.payloads[1]);
     expect(hook.payloads).toHaveLength(2);
-    expect(resolved).toMatchObject({ status: 'resolved', alerts: [{ status: 'resolved', endsAt: new Date(T0 + 200_000).toISOString() }] });
+    expect(resolved).toMatchObject({ status: 'resolved', alerts: [{ status: 'resolved', endsAt: rfc3339(T0 + 200_000) }] });
   });
 
   it('retries a webhook that fails, and counts the failed attempts', async () => {
@@ -163,13 +165,13 @@ describe('alerting through the collector', () => {
     // The same data dir and rule files; the receiver has the same name (at a new address).
     const second = await start({ dataDir: first.dataDir, rulesDir: first.rulesDir, clock });
     const before = await getJson<{ data: { alerts: Array<{ state: string; activeAt: string }> } }>(second.collector.url, '/api/v1/alerts');
-    expect(before.body.data.alerts).toMatchObject([{ state: 'firing', activeAt: new Date(T0).toISOString() }]);
+    expect(before.body.data.alerts).toMatchObject([{ state: 'firing', activeAt: rfc3339(T0) }]);
     for (const t of [T0 + 60_000, T0 + 120_000, T0 + 180_000, T0 + 240_000]) await evaluateAt(second.collector, clock, t, 150);
     await new Promise((r) => setTimeout(r, 300));
     expect(second.hook.payloads).toEqual([]);
     expect(first.hook.payloads).toHaveLength(1);
     const after = await getJson<{ data: { alerts: Array<{ state: string; activeAt: string }> } }>(second.collector.url, '/api/v1/alerts');
-    expect(after.body.data.alerts).toMatchObject([{ state: 'firing', activeAt: new Date(T0).toISOString() }]);
+    expect(after.body.data.alerts).toMatchObject([{ state: 'firing', activeAt: rfc3339(T0) }]);
   });
 });
 

@@ -96,12 +96,12 @@ function gauge(name: string, value: number, extra: Json = {}): Json {
 }
 
 /** A sample as `name{k="v",...} value` with sorted labels, for readable assertions. */
-function line(name: string, labels: Record<string, string>, value: number): string {
+function line(name: string, labels: Record<string, string>, value: number, stale = false): string {
   const text = Object.keys(labels)
     .sort()
     .map((k) => `${k}="${labels[k]}"`)
     .join(',');
-  return `${name}{${text}} ${isStaleNaN(value) ? 'stale' : value}`;
+  return `${name}{${text}} ${stale || isStaleNaN(value) ? 'stale' : value}`;
 }
 
 /** Samples as sorted lines, leaving out the given labels. */
@@ -110,7 +110,7 @@ function lines(samples: readonly MetricSample[], without: readonly string[] = []
     .map((s) => {
       const { __name__, ...rest } = s.labels;
       for (const k of without) delete rest[k];
-      return line(__name__!, rest, s.value);
+      return line(__name__!, rest, s.value, s.stale === true);
     })
     .sort();
 }
@@ -479,7 +479,7 @@ describe('mapMetricsRequest', () => {
     it('turns a point flagged "no recorded value" into a stale marker', () => {
       const result = mapBoth(request([gauge('g', 5, { flags: 1 })]));
       expect(result.items).toHaveLength(1);
-      expect(isStaleNaN(result.items[0]!.value)).toBe(true);
+      expect(result.items[0]!.stale).toBe(true);
     });
 
     it('marks every series of a flagged histogram stale, including buckets known from delta state', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STALE_NAN, isStaleNaN } from '../../src/model/metric.ts';
+import { STALE_NAN } from '../../src/model/metric.ts';
 import { SnapshotStore } from '../../src/promql/SnapshotStore.ts';
 import { openDuckDbStores } from '../../src/store/duckdb/DuckDbStores.ts';
-import type { LabelMatcher, Stores } from '../../src/store/types.ts';
+import { isStaleAt, type LabelMatcher, type Stores } from '../../src/store/types.ts';
 import { tempDataDir } from '../support/testCollector.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -15,7 +15,7 @@ beforeAll(async () => {
     for (const service of ['cart', 'checkout', 'payment', 'pay.ment']) {
       for (const route of ['/a', '/b', '']) {
         const labels: Record<string, string> = { __name__: 'http_requests_total', service, ...(route !== '' && { route }) };
-        samples.push({ labels, timestampMs: T0 + k * 15_000, value: k === 12 && service === 'cart' ? STALE_NAN : k });
+        samples.push(k === 12 && service === 'cart' ? { labels, timestampMs: T0 + k * 15_000, value: STALE_NAN, stale: true as const } : { labels, timestampMs: T0 + k * 15_000, value: k });
       }
     }
     samples.push({ labels: { __name__: 'other_metric', service: 'cart' }, timestampMs: T0 + k * 15_000, value: k });
@@ -27,7 +27,7 @@ afterAll(() => stores.close());
 const name = (value: string): LabelMatcher => ({ name: '__name__', type: '=', value });
 const m = (label: string, type: LabelMatcher['type'], value: string): LabelMatcher => ({ name: label, type, value });
 const comparable = (series: Awaited<ReturnType<Stores['metrics']['selectSeries']>>) =>
-  series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values.map((v) => (isStaleNaN(v) ? 'stale' : v)) })).sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+  series.map((s) => ({ labels: s.labels, t: s.timestampsMs, v: s.values.map((v, i) => (isStaleAt(s, i) ? 'stale' : v)) })).sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
 
 describe('SnapshotStore', () => {
   it.each<[string, LabelMatcher[], number, number]>([

@@ -15,11 +15,7 @@ export function freePort(): Promise<number> {
 }
 
 /** A Prometheus (Debian's, installed by the test setup) on a free loopback port with its own data directory. */
-export interface RunningPrometheus {
-  url: string;
-  output(): string;
-  stop(): void;
-}
+export type RunningPrometheus = RunningServer;
 
 /** Starts `prometheus` with the given config file text and waits until it is ready. */
 export async function startPrometheus(config: string, options: { remoteWriteReceiver?: boolean } = {}): Promise<RunningPrometheus> {
@@ -28,15 +24,26 @@ export async function startPrometheus(config: string, options: { remoteWriteRece
   const port = await freePort();
   const args = [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
   if (options.remoteWriteReceiver === true) args.push('--web.enable-remote-write-receiver');
-  const child = spawn('prometheus', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnUntilReady('prometheus', args, `http://127.0.0.1:${port}`);
+}
+
+/** A server binary of the test setup, running on a loopback port. */
+export interface RunningServer {
+  url: string;
+  output(): string;
+  stop(): void;
+}
+
+/** Spawns a server binary and waits until its `/-/ready` answers (Prometheus and Alertmanager both have one). */
+export async function spawnUntilReady(command: string, args: string[], url: string): Promise<RunningServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const url = `http://127.0.0.1:${port}`;
   for (let i = 0; !(await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)); i++) {
     if (i > 100 || child.exitCode !== null) {
       child.kill('SIGKILL');
-      throw new Error(`prometheus did not become ready:\n${output}`);
+      throw new Error(`${command} did not become ready:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -157,7 +157,7 @@ export class DuckDbMetricStore implements MetricStore {
             const sample = samples[i]!;
             appender.appendUBigInt(ids[i]!);
             appender.appendBigInt(BigInt(Math.trunc(sample.timestampMs)));
-            if (isStaleNaN(sample.value)) appender.appendNull();
+            if (sample.stale === true || isStaleNaN(sample.value)) appender.appendNull();
             else appender.appendDouble(sample.value);
             appender.endRow();
           }
@@ -208,14 +208,14 @@ export class DuckDbMetricStore implements MetricStore {
       )
     ).getRows();
     if (seriesRows.length === 0) return [];
-    const found = new Map<bigint, { sortKey: string; labels: Labels; timestampsMs: number[]; values: number[]; stale: boolean }>();
+    const found = new Map<bigint, { sortKey: string; labels: Labels; timestampsMs: number[]; values: number[]; staleAt: number[] }>();
     for (const [id, name, labels] of seriesRows) {
       found.set(id as bigint, {
         sortKey: `${name as string}\u0000${labels as string}`,
         labels: { __name__: name as string, ...(JSON.parse(labels as string) as Labels) },
         timestampsMs: [],
         values: [],
-        stale: false,
+        staleAt: [],
       });
     }
     const params = new SqlParams();
@@ -230,7 +230,7 @@ export class DuckDbMetricStore implements MetricStore {
     const [ids = [], times = [], values = []] = columns as [bigint[]?, number[]?, Array<number | null>?];
     // Rows come ordered by series: the series is looked up when the id changes, not per row (bigint keys hash slowly).
     let currentId: bigint | null = null;
-    let s: { timestampsMs: number[]; values: number[]; stale: boolean } | undefined;
+    let s: { timestampsMs: number[]; values: number[]; staleAt: number[] } | undefined;
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] !== currentId) {
         currentId = ids[i]!;
@@ -240,13 +240,19 @@ export class DuckDbMetricStore implements MetricStore {
       if (s === undefined) continue;
       s.timestampsMs.push(times[i]!);
       const value = values[i]!;
-      if (value === null) s.stale = true;
+      // A stale marker is stored as NULL; it is handed on flagged, its NaN bits being no safe carrier.
+      if (value === null) s.staleAt.push(s.values.length);
       s.values.push(value ?? STALE_NAN);
     }
     return [...found.values()]
       .filter((s) => s.timestampsMs.length > 0)
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
-      .map((s) => ({ labels: s.labels, timestampsMs: s.timestampsMs, values: s.stale ? keepNaNBits(s.values) : s.values }));
+      .map((s) => {
+        if (s.staleAt.length === 0) return { labels: s.labels, timestampsMs: s.timestampsMs, values: s.values };
+        const stale = new Uint8Array(s.values.length);
+        for (const i of s.staleAt) stale[i] = 1;
+        return { labels: s.labels, timestampsMs: s.timestampsMs, values: s.values, stale };
+      });
   }
 
   async selectExemplars(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesExemplars[]> {
@@ -323,13 +329,3 @@ export class DuckDbMetricStore implements MetricStore {
   }
 }
 
-/**
- * A copy of values holding a stale marker that keeps its NaN bits: V8 sets the
- * quiet bit of a NaN stored in a double array (0x7ff0…02 → 0x7ff8…02), but not
- * in a generic one, so the array is made generic before the numbers go in.
- */
-function keepNaNBits(values: readonly number[]): number[] {
-  const out: number[] = Array.from({ length: values.length });
-  for (let i = 0; i < values.length; i++) out[i] = isStaleNaN(values[i]!) ? STALE_NAN : values[i]!;
-  return out;
-}

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../../src/model/metric.ts';
-import { STALE_NAN, isStaleNaN } from '../../../src/model/metric.ts';
+import { STALE_NAN } from '../../../src/model/metric.ts';
+import { isStaleAt } from '../../../src/store/types.ts';
 import { DuckDbMetricStore } from '../../../src/store/duckdb/DuckDbMetricStore.ts';
 import type { LabelMatcher } from '../../../src/store/types.ts';
 
@@ -96,14 +97,11 @@ describe('DuckDbMetricStore', () => {
       expect(result).toEqual([{ labels: { __name__: 'up', job: 'a' }, timestampsMs: [1000, 2000], values: [1, 1] }]);
     });
 
-    it('keeps the bits of stale markers and tells them from other NaNs', async () => {
-      await db.store.appendSamples([sample('g', {}, 1000, 1), sample('g', {}, 2000, STALE_NAN), sample('g', {}, 3000, NaN)]);
+    it('flags stale markers (by their bits or their flag) and tells them from other NaNs', async () => {
+      await db.store.appendSamples([sample('g', {}, 1000, 1), sample('g', {}, 2000, STALE_NAN), sample('g', {}, 3000, NaN), { ...sample('g', {}, 4000, NaN), stale: true }]);
       const [series] = await db.store.selectSeries([m('__name__', '=', 'g')], 0, 5000);
-      const bits = new DataView(new ArrayBuffer(8));
-      bits.setFloat64(0, series!.values[1]!);
-      expect([bits.getUint32(0), bits.getUint32(4)]).toEqual([0x7ff00000, 2]);
-      expect(series!.values.map(isStaleNaN)).toEqual([false, true, false]);
-      expect(Number.isNaN(series!.values[2])).toBe(true);
+      expect(series!.values.map((_v, i) => isStaleAt(series!, i))).toEqual([false, true, false, true]);
+      expect(series!.values.map((v) => Number.isNaN(v))).toEqual([false, true, true, true]);
     });
   });
 
@@ -186,7 +184,7 @@ describe('DuckDbMetricStore', () => {
       close(db);
       db = await open();
       expect(describeSeries(await db.store.selectSeries([m('job', '=', 'order')], 0, 5000))).toHaveLength(2);
-      expect(isStaleNaN((await db.store.selectSeries([m('__name__', '=', 'g')], 0, 5000))[0]!.values[0]!)).toBe(true);
+      expect(isStaleAt((await db.store.selectSeries([m('__name__', '=', 'g')], 0, 5000))[0]!, 0)).toBe(true);
       expect(await db.store.metadata()).toEqual([{ metric: 'g', type: 'gauge', help: 'G', unit: '' }]);
       await seed();
       const count = (await db.read.runAndReadAll('SELECT count(*) FROM metric_series')).getRows()[0]![0];
