@@ -99,6 +99,6 @@ try {
     console.log(`  ${name.padEnd(18)} collector ${a.toFixed(0).padStart(6)} ms   prometheus ${b.toFixed(0).padStart(6)} ms   ratio x${(a / b).toFixed(1)}`);
   }
 } finally {
-  prometheus.stop();
+  await prometheus.stop();
   collector.child.kill('SIGTERM');
 }

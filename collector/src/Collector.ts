@@ -7,6 +7,7 @@ import { alertsApiRouter } from './api/alertsApi.ts';
 import { jaegerApiRouter } from './api/jaegerApi.ts';
 import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
+import { prometheusProxyRouter } from './api/prometheusProxy.ts';
 import { placeholderPage } from './api/placeholderPage.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { parseExposition } from './metrics/exposition.ts';
@@ -17,7 +18,7 @@ import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
-import { openDuckDbStores } from './store/duckdb/DuckDbStores.ts';
+import { openStores } from './store/openStores.ts';
 import type { Stores } from './store/types.ts';
 import { SelfMetrics } from './telemetry/SelfMetrics.ts';
 import { createLog, type CollectorLog } from './telemetry/log.ts';
@@ -47,7 +48,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLog(config.logLevel);
   const metrics = new SelfMetrics();
-  const stores = await openDuckDbStores({ dataDir: config.dataDir, memoryLimit: config.storage.memoryLimit });
+  const stores = await openStores(config, metrics, log);
   const ingest = new Ingest(
     stores,
     {
@@ -80,7 +81,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(jaegerApiRouter(stores.spans, { maxTraceLimit: config.query.maxTraceLimit, now, log }));
-  app.use(prometheusApiRouter(stores.metrics, { log, now, limits: { timeoutMs: config.query.timeoutMs, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs } }));
+  if (config.metrics.backend === 'prometheus') app.use(prometheusProxyRouter(config.metrics.queryUrl, { timeoutMs: config.query.timeoutMs, log }));
+  else app.use(prometheusApiRouter(stores.metrics, { log, now, limits: { timeoutMs: config.query.timeoutMs, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs } }));
   app.use(logsApiRouter(stores.logs, { maxLogLimit: config.query.maxLogLimit, now, log }));
   app.use(alertsApiRouter(alerting.manager, alerting.editor, alerting.history, { now, log }));
   app.use(alertRulesApiRouter(alerting.manager, alerting.editor, { log }));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Labels } from '../model/metric.ts';
-import { writeFileAtomically } from './AlertStateFile.ts';
+import { writeFileAtomically } from '../store/writeFileAtomically.ts';
 
 /** One entry of the alert history: an alert that fired or resolved, or a rule someone changed. Times are Unix ms. */
 export type HistoryEntry =

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomically } from '../store/writeFileAtomically.ts';
 import type { Alert } from './AlertingRule.ts';
 
 /** What survives a restart: every rule's alerts (by rule key) and what each notifier has sent. */
@@ -43,25 +43,5 @@ export class AlertStateFile {
   /** Replaces the file with the state. */
   save(state: SavedAlertState): void {
     writeFileAtomically(this.file, JSON.stringify(state));
-  }
-}
-
-/** Writes a file so that a crash leaves the old content or the new, whole: temporary file, fsync, rename, fsync of the directory. */
-export function writeFileAtomically(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { AlertHistory } from './AlertHistory.ts';
-import { writeFileAtomically } from './AlertStateFile.ts';
+import { writeFileAtomically } from '../store/writeFileAtomically.ts';
 import { checkRule, parseRuleDuration, parseRuleYaml, readRuleFiles, readRuleText, RuleFileError, ruleFilePaths, type FieldProblem, type GroupDefinition, type RuleDefinition, type RuleFields } from './ruleFiles.ts';
 import type { RuleManager } from './RuleManager.ts';
 import { withThreshold, type Threshold } from './threshold.ts';

@@ -1,8 +1,10 @@
 import type { MetricSample } from '../model/metric.ts';
-import { remoteWriteBody } from '../metrics/remoteWriteEncode.ts';
+import snappy from 'snappy';
+import { encodeWriteRequest } from '../metrics/remoteWriteEncode.ts';
 import { parsePromQL, type Expr } from '../promql/ast.ts';
 import { Engine, selectorWindows, type QueryLimits } from '../promql/Engine.ts';
 import { SnapshotStore } from '../promql/SnapshotStore.ts';
+import { PrometheusApiClient } from '../store/prometheus/PrometheusApiClient.ts';
 import type { MetricStore } from '../store/types.ts';
 import type { RuleOutput } from './RuleGroup.ts';
 import type { InstantSample, RuleQuery } from './ruleTypes.ts';
@@ -75,22 +77,19 @@ export class EngineRuleQuery implements RuleQuery {
   }
 }
 
-/** Rules evaluated by a remote Prometheus-compatible API (`GET <url>/api/v1/query`). */
+/** Rules evaluated by a remote Prometheus-compatible API (`<url>/api/v1/query`). */
 export class RemoteRuleQuery implements RuleQuery {
-  private readonly url: string;
-  private readonly timeoutMs: number;
+  private readonly api: PrometheusApiClient;
 
   constructor(url: string, timeoutMs: number) {
-    this.url = url.replace(/\/+$/, '');
-    this.timeoutMs = timeoutMs;
+    this.api = new PrometheusApiClient(url, timeoutMs);
   }
 
   async instant(expr: string, timeMs: number): Promise<InstantSample[]> {
-    const params = new URLSearchParams({ query: expr, time: String(timeMs / 1000) });
-    const response = await fetch(`${this.url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params, signal: AbortSignal.timeout(this.timeoutMs) });
-    const body = (await response.json().catch(() => null)) as { status?: string; error?: string; data?: { resultType: string; result: unknown } } | null;
-    if (!response.ok || body?.status !== 'success' || body.data === undefined) throw new Error(`${this.url}/api/v1/query answered ${response.status}: ${body?.error ?? 'not a Prometheus API response'}`);
-    const { resultType, result } = body.data;
+    const { resultType, result } = await this.api.call<{ resultType: string; result: unknown }>('/api/v1/query', [
+      ['query', expr],
+      ['time', String(timeMs / 1000)],
+    ]);
     if (resultType === 'scalar') return [{ labels: {}, value: Number((result as [number, string])[1]) }];
     if (resultType !== 'vector') throw new Error(`rule expression must return an instant vector or a scalar, got ${resultType}`);
     return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
@@ -108,16 +107,10 @@ export class RemoteWriteRuleOutput implements RuleOutput {
   }
 
   async write(samples: MetricSample[]): Promise<void> {
-    const timeseries = samples.map((s) => ({
-      labels: Object.entries(s.labels)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([name, value]) => ({ name, value })),
-      samples: [{ value: s.value, timestamp: s.timestampMs }],
-    }));
     const response = await fetch(this.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
-      body: remoteWriteBody({ timeseries }),
+      body: snappy.compressSync(encodeWriteRequest(samples)),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw new Error(`remote write to ${this.url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);

@@ -66,12 +66,15 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
   if (alertmanagers.length > 0) notifiers.push(new AlertmanagerNotifier(alertmanagers, observer));
   for (const receiver of notifications.webhooks) notifiers.push(new WebhookNotifier(receiver, externalURL, observer));
 
-  const remote = alerting.queryUrl !== '';
+  // Rules read where the metrics are: the embedded store, the metrics backend, or a store of their own.
+  const queryUrl = alerting.queryUrl !== '' ? alerting.queryUrl : config.metrics.backend === 'prometheus' ? config.metrics.queryUrl : '';
+  const writeUrl = alerting.remoteWriteUrl !== '' ? alerting.remoteWriteUrl : config.metrics.backend === 'prometheus' ? config.metrics.remoteWriteUrl : '';
   const timeout = config.query.timeoutMs;
   const history = new AlertHistory({ file: path.join(config.dataDir, 'alerts', 'history.jsonl'), retentionMs: config.retentionMs, maxEntries: MAX_HISTORY_ENTRIES });
   manager = new RuleManager({
-    query: remote ? new RemoteRuleQuery(alerting.queryUrl, timeout) : new EngineRuleQuery(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs }),
-    output: remote ? new RemoteWriteRuleOutput(alerting.remoteWriteUrl, timeout) : { write: (samples) => deps.ingest.ruleResults(samples) },
+    query: queryUrl !== '' ? new RemoteRuleQuery(queryUrl, timeout) : new EngineRuleQuery(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs }),
+    // Results written straight to a remote store (not through the ingest buffer), so the next rule of the group reads them.
+    output: writeUrl !== '' ? new RemoteWriteRuleOutput(writeUrl, timeout) : { write: (samples) => deps.ingest.ruleResults(samples) },
     notifiers,
     history,
     stateFile: new AlertStateFile(path.join(config.dataDir, 'alerts', 'state.json')),

@@ -18,7 +18,7 @@ export interface CollectorConfig {
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
   /** Series limits of the metric store. */
-  metrics: { maxSeries: number; maxSeriesPerMetric: number };
+  metrics: { maxSeries: number; maxSeriesPerMetric: number; backend: 'embedded' | 'prometheus'; remoteWriteUrl: string; queryUrl: string; remoteWriteShards: number; remoteWriteBufferBytes: number };
   /** Metrics derived from spans and logs: how often they are written, and how long a span pair's half waits. */
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
@@ -84,6 +84,12 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   for (const k of ['alerting.alertmanagerUrls', 'alerting.queryUrl', 'alerting.remoteWriteUrl', 'alerting.externalUrl']) {
     for (const u of urls(k)) if (!/^https?:\/\/[^/]/.test(u)) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(u)}`);
   }
+  if (!['embedded', 'prometheus'].includes(s('metrics.backend'))) throw new ConfigError(`metrics.backend: expected embedded or prometheus, got ${JSON.stringify(s('metrics.backend'))}`);
+  for (const k of ['metrics.remoteWriteUrl', 'metrics.queryUrl']) {
+    if (s('metrics.backend') === 'prometheus' && s(k) === '') throw new ConfigError(`${k}: required with metrics.backend prometheus`);
+    if (s(k) !== '' && !/^https?:\/\/[^/]/.test(s(k))) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(s(k))}`);
+  }
+  if (n('metrics.remoteWriteShards') < 1 || n('metrics.remoteWriteShards') > 64) throw new ConfigError(`metrics.remoteWriteShards: expected 1 to 64, got ${n('metrics.remoteWriteShards')}`);
   if ((s('alerting.queryUrl') === '') !== (s('alerting.remoteWriteUrl') === '')) {
     throw new ConfigError('alerting.queryUrl and alerting.remoteWriteUrl go together: rules evaluated by a remote store write their results (recording rules, ALERTS) back to it by remote write');
   }
@@ -104,7 +110,15 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     },
     queue: { maxQueuedItems: n('queue.maxQueuedItems'), maxBatchItems: n('queue.maxBatchItems'), maxDelayMs: n('queue.maxDelay') },
     query: { maxLogLimit: n('query.maxLogLimit'), maxTraceLimit: n('query.maxTraceLimit'), timeoutMs: n('query.timeout'), maxSamples: n('query.maxSamples'), lookbackDeltaMs: n('query.lookbackDelta') },
-    metrics: { maxSeries: n('metrics.maxSeries'), maxSeriesPerMetric: n('metrics.maxSeriesPerMetric') },
+    metrics: {
+      maxSeries: n('metrics.maxSeries'),
+      maxSeriesPerMetric: n('metrics.maxSeriesPerMetric'),
+      backend: s('metrics.backend') as 'embedded' | 'prometheus',
+      remoteWriteUrl: s('metrics.remoteWriteUrl'),
+      queryUrl: s('metrics.queryUrl').replace(/\/+$/, ''),
+      remoteWriteShards: n('metrics.remoteWriteShards'),
+      remoteWriteBufferBytes: n('metrics.remoteWriteBufferBytes'),
+    },
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),

@@ -31,6 +31,11 @@ export class SelfMetrics {
   });
   /** Rows deleted by retention. */
   readonly retentionDeleted = new Counter({ name: 'mirador_retention_deleted_items_total', help: 'Items deleted by retention, per signal.', labelNames: ['signal'], registers: [this.registry] });
+  /** Remote write to a metrics backend. */
+  readonly remoteWriteBytes = new Counter({ name: 'mirador_remote_write_sent_bytes_total', help: 'Compressed remote-write bytes the metrics backend accepted, per shard.', labelNames: ['shard'], registers: [this.registry] });
+  readonly remoteWriteRetries = new Counter({ name: 'mirador_remote_write_retries_total', help: 'Remote-write requests retried (backend away, 5xx or 429), per shard.', labelNames: ['shard'], registers: [this.registry] });
+  readonly remoteWriteRefused = new Counter({ name: 'mirador_remote_write_refused_total', help: 'Remote-write requests the backend refused for good (4xx), per shard and status.', labelNames: ['shard', 'status'], registers: [this.registry] });
+  readonly remoteWritePending = new Gauge({ name: 'mirador_remote_write_buffer_bytes', help: 'Bytes of the remote-write buffer on disk, sent or not.', registers: [this.registry] });
   /** Rule evaluations, per group. */
   readonly ruleEvaluations = new Counter({ name: 'mirador_rule_evaluations_total', help: 'Rules evaluated, per group.', labelNames: ['rule_group'], registers: [this.registry] });
   readonly ruleEvaluationFailures = new Counter({ name: 'mirador_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per group.', labelNames: ['rule_group'], registers: [this.registry] });

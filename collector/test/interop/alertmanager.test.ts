@@ -47,7 +47,7 @@ receivers:
 
 afterAll(async () => {
   await collector?.stop();
-  alertmanager?.stop();
+  await alertmanager?.stop();
   await viaAlertmanager?.close();
   await direct?.close();
 });

@@ -75,7 +75,7 @@ beforeAll(async () => {
   await remoteWrite(`${collector.url}/api/v1/write`, data);
 }, 60_000);
 afterAll(async () => {
-  prometheus?.stop();
+  await prometheus?.stop();
   await collector?.stop();
 });
 

@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await collector?.stop();
-  prometheus?.stop();
+  await prometheus?.stop();
 });
 
 async function promQuery(expr: string, t: number) {

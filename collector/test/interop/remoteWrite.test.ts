@@ -30,7 +30,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  prometheus?.stop();
+  await prometheus?.stop();
   await collector?.stop();
 });
 

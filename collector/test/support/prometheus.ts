@@ -17,21 +17,25 @@ export function freePort(): Promise<number> {
 /** A Prometheus (Debian's, installed by the test setup) on a free loopback port with its own data directory. */
 export type RunningPrometheus = RunningServer;
 
-/** Starts `prometheus` with the given config file text and waits until it is ready. */
-export async function startPrometheus(config: string, options: { remoteWriteReceiver?: boolean } = {}): Promise<RunningPrometheus> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-prometheus-'));
+/**
+ * Starts `prometheus` with the given config file text and waits until it is
+ * ready; `port` and `dir` start it again where an earlier one ran (same data).
+ */
+export async function startPrometheus(config: string, options: { remoteWriteReceiver?: boolean; port?: number; dir?: string } = {}): Promise<RunningPrometheus & { port: number; dir: string }> {
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-prometheus-'));
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
   if (options.remoteWriteReceiver === true) args.push('--web.enable-remote-write-receiver');
-  return spawnUntilReady('prometheus', args, `http://127.0.0.1:${port}`);
+  return { ...(await spawnUntilReady('prometheus', args, `http://127.0.0.1:${port}`)), port, dir };
 }
 
 /** A server binary of the test setup, running on a loopback port. */
 export interface RunningServer {
   url: string;
   output(): string;
-  stop(): void;
+  /** Kills it (SIGKILL); resolves once it has exited and its port is free. */
+  stop(): Promise<void>;
 }
 
 /** Spawns a server binary and waits until its `/-/ready` answers (Prometheus and Alertmanager both have one). */
@@ -47,7 +51,15 @@ export async function spawnUntilReady(command: string, args: string[], url: stri
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, output: () => output, stop: () => child.kill('SIGKILL') };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    output: () => output,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+  };
 }
 
 /** The remote-write encoder the collector sends with, for tests that write to Prometheus or the collector. */
