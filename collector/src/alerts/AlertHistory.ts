@@ -84,7 +84,8 @@ export class AlertHistory {
   /** Drops entries past the retention or the count, and rewrites the file with the rest. */
   trim(nowMs: number): void {
     const oldest = nowMs - this.retentionMs;
-    this.entries = this.entries.filter((e) => e.timeMs >= oldest).slice(-this.maxEntries);
+    // Down to 90% of the maximum, so that a full history is not rewritten on every append.
+    this.entries = this.entries.filter((e) => e.timeMs >= oldest).slice(-Math.floor(this.maxEntries * 0.9));
     this.appendedSinceCompaction = 0;
     if (this.file !== null) writeFileAtomically(this.file, this.entries.map((e) => JSON.stringify(e) + '\n').join(''));
   }

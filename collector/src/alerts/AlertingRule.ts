@@ -88,7 +88,12 @@ export class AlertingRule extends RuleStatus {
     for (const sample of result) {
       const data: TemplateData = { labels: sample.labels, value: sample.value, externalLabels: context.externalLabels, externalURL: context.externalURL };
       const labels = withoutName(sample.labels);
-      for (const [k, t] of this.labelTemplates) labels[k] = t.isPlain ? t.source : t.expand(data);
+      for (const [k, t] of this.labelTemplates) {
+        const value = t.isPlain ? t.source : t.expand(data);
+        // A label that expands to nothing is no label, as Prometheus' label builder has it.
+        if (value === '') delete labels[k];
+        else labels[k] = value;
+      }
       labels.alertname = name;
       const annotations: Record<string, string> = {};
       for (const [k, t] of this.annotationTemplates) annotations[k] = t.isPlain ? t.source : t.expand(data);

@@ -22,6 +22,8 @@ export interface GroupEvaluation {
   transitions: Array<{ rule: AlertingRule; transition: AlertTransition }>;
   /** Rules whose evaluation failed, with the reason. */
   failures: Array<{ rule: Rule; error: string }>;
+  /** Results that could not be written (the store refused or was away); evaluation went on. */
+  writeErrors: string[];
 }
 
 /** What a group needs to evaluate. */
@@ -46,6 +48,8 @@ export class RuleGroup {
   lastEvaluationMs: number | null = null;
   evaluationSeconds = 0;
   private previousSeries: Array<Map<string, Labels>>;
+  /** Series of rules a reload removed from this group: marked stale at the next evaluation. */
+  private orphanedSeries: Labels[] = [];
 
   constructor(definition: GroupDefinition, defaultIntervalMs: number) {
     this.definition = definition;
@@ -58,11 +62,14 @@ export class RuleGroup {
     return this.definition.name;
   }
 
-  /** The key that carries a rule's state across reloads and restarts: group, kind, name and which of that name it is. */
+  /**
+   * The key that carries a rule's state across reloads and restarts: group,
+   * kind, name and labels (as Prometheus matches rules), and which of those it is.
+   */
   ruleKeys(): string[] {
     const seen = new Map<string, number>();
     return this.rules.map((r) => {
-      const base = `${this.name}\xff${r.kind}\xff${r.definition.name}`;
+      const base = `${this.name}\xff${r.kind}\xff${r.definition.name}\xff${labelsKey(r.definition.labels)}`;
       const n = seen.get(base) ?? 0;
       seen.set(base, n + 1);
       return `${base}\xff${n}`;
@@ -73,11 +80,17 @@ export class RuleGroup {
   async eval(ts: number, deps: GroupDeps): Promise<GroupEvaluation> {
     const started = performance.now();
     const context: EvalContext = { externalLabels: deps.externalLabels, externalURL: deps.externalURL, limit: this.definition.limit };
-    const out: GroupEvaluation = { toSend: [], transitions: [], failures: [] };
-    let pending: MetricSample[] = [];
+    const out: GroupEvaluation = { toSend: [], transitions: [], failures: [], writeErrors: [] };
+    let pending: MetricSample[] = this.orphanedSeries.map((labels) => ({ labels, timestampMs: ts, value: STALE_NAN, stale: true as const }));
+    this.orphanedSeries = [];
+    // A write that fails is reported and the evaluation goes on: alerts are still sent, state still kept.
     const write = async () => {
-      await deps.output.write(pending);
-      deps.query.written?.(pending);
+      try {
+        await deps.output.write(pending);
+        deps.query.written?.(pending);
+      } catch (error) {
+        out.writeErrors.push((error as Error).message);
+      }
       pending = [];
     };
     try {
@@ -125,19 +138,27 @@ export class RuleGroup {
   /** Takes over the alerts and output series of the same rules from an earlier group (a reload keeps firing alerts firing). */
   copyStateFrom(previous: RuleGroup): void {
     const before = new Map(previous.ruleKeys().map((k, i) => [k, i]));
+    const matched = new Set<number>();
     this.ruleKeys().forEach((key, i) => {
       const j = before.get(key);
       if (j === undefined) return;
       const [mine, theirs] = [this.rules[i]!, previous.rules[j]!];
       if (mine instanceof AlertingRule && theirs instanceof AlertingRule) mine.restore(theirs.alerts());
+      matched.add(j);
       this.previousSeries[i] = previous.previousSeries[j]!;
       previous.previousSeries[j] = new Map();
+    });
+    // Rules that are gone: their series end at the next evaluation, as Prometheus does with a reload.
+    this.orphanedSeries = [...previous.orphanedSeries];
+    previous.previousSeries.forEach((series, j) => {
+      if (!matched.has(j)) this.orphanedSeries.push(...series.values());
     });
   }
 
   /** Stale markers at ts for every series this group's rules last wrote (the group is being removed). */
   staleMarkers(ts: number): MetricSample[] {
-    const out: MetricSample[] = [];
+    const out: MetricSample[] = this.orphanedSeries.map((labels) => ({ labels, timestampMs: ts, value: STALE_NAN, stale: true as const }));
+    this.orphanedSeries = [];
     for (const series of this.previousSeries) for (const labels of series.values()) out.push({ labels, timestampMs: ts, value: STALE_NAN, stale: true });
     this.previousSeries = this.rules.map(() => new Map());
     return out;

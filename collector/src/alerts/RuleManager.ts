@@ -134,6 +134,12 @@ export class RuleManager {
     const result = await group.eval(ts, { query: options.query, output: options.output, externalLabels: options.externalLabels, externalURL: options.externalURL(), resendDelayMs: options.resendDelayMs });
     options.observer.evaluated(group.name, group.evaluationSeconds, result.failures.length, group.rules.length);
     for (const f of result.failures) options.log.debug('rule evaluation failed', { group: group.name, rule: f.rule.definition.name, error: f.error });
+    for (const error of result.writeErrors) options.log.warn('rule results could not be written', { group: group.name, error });
+    // Alerts due are handed on first: nothing after this may keep them from being sent.
+    if (result.toSend.length > 0) {
+      const alerts = result.toSend.map(({ rule, alert }) => this.toNotified(rule, alert));
+      for (const n of options.notifiers) n.notify(alerts, ts);
+    }
     const history: HistoryEntry[] = [];
     for (const { rule, transition } of result.transitions) {
       const kind = transition.to === 'firing' ? 'firing' : transition.from === 'firing' && transition.to === 'inactive' ? 'resolved' : null;
@@ -141,10 +147,10 @@ export class RuleManager {
       const a = transition.alert;
       history.push({ kind, timeMs: ts, group: group.name, rule: rule.definition.name, labels: a.labels, annotations: a.annotations, value: a.value, activeAtMs: a.activeAtMs });
     }
-    options.history.append(history, ts);
-    if (result.toSend.length > 0) {
-      const alerts = result.toSend.map(({ rule, alert }) => this.toNotified(rule, alert));
-      for (const n of options.notifiers) n.notify(alerts, ts);
+    try {
+      options.history.append(history, ts);
+    } catch (error) {
+      options.log.error('the alert history could not be written', { error });
     }
     if (result.transitions.length > 0 || result.toSend.length > 0) this.dirty = true;
     if (this.dirty) this.save();
@@ -193,9 +199,11 @@ export class RuleManager {
     }
   }
 
-  private schedule(group: RuleGroup): void {
+  private schedule(group: RuleGroup, after?: number): void {
     const now = this.options.now();
-    const slot = Math.floor(now / group.intervalMs) * group.intervalMs + group.intervalMs;
+    // The next aligned slot after now, and never the slot just evaluated again (a timer may fire a little early).
+    let slot = Math.floor(now / group.intervalMs) * group.intervalMs + group.intervalMs;
+    if (after !== undefined && slot <= after) slot = after + group.intervalMs;
     const timer = setTimeout(() => void this.runSlot(group, slot), slot - now);
     timer.unref();
     this.timers.set(group, timer);
@@ -216,7 +224,7 @@ export class RuleManager {
     if (!this.running || this.groupsByName.get(group.name) !== group) return;
     const late = Math.floor((this.options.now() - ts) / group.intervalMs) - 1;
     if (late > 0) this.options.observer.missed(group.name, late);
-    this.schedule(group);
+    this.schedule(group, ts);
   }
 
   private serially<T>(task: () => Promise<T>): Promise<T> {

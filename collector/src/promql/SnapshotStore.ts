@@ -10,8 +10,14 @@ interface Loaded {
   indexes: Map<string, Map<string, SeriesSamples[]>>;
 }
 
-/** Regexes made of this syntax mean the same to JavaScript as to RE2 (Prometheus, DuckDB). */
-const PORTABLE_REGEX = /^(?:[\w\s/:@,=<>'"-]|\\[.\\^$|?*+()[\]{}/-]|[.*+?|()[\]^])*$/;
+/**
+ * Regexes made of this syntax mean the same to JavaScript (with the `u` flag)
+ * as to RE2 (Prometheus, DuckDB): no POSIX classes (`[[:alpha:]]`), no group
+ * flags or lookarounds (`(?`), no empty classes.
+ */
+const PORTABLE_REGEX = /^(?:[\w\s/:@,=<>'"-]|\\[.\\^$|?*+()[\]{}/]|[.*+?|()[\]^])*$/;
+const UNPORTABLE = /\[\[|\(\?|\[\]|\[\^\]/;
+const portable = (pattern: string) => PORTABLE_REGEX.test(pattern) && !UNPORTABLE.test(pattern);
 
 /**
  * A read-through view of a metric store for one rule-evaluation round: the
@@ -63,9 +69,16 @@ export class SnapshotStore implements MetricStore {
 
   async selectSeries(matchers: readonly LabelMatcher[], startMs: number, endMs: number): Promise<SeriesSamples[]> {
     const name = matchers.find((m) => m.name === '__name__' && m.type === '=')?.value;
-    const have = name === undefined ? undefined : this.loaded.get(name);
+    let have = name === undefined ? undefined : this.loaded.get(name);
     const rest = matchers.filter((m) => !(m.name === '__name__' && m.type === '='));
-    if (have === undefined || have.fromMs > startMs || have.toMs < endMs || !rest.every((m) => m.type === '=' || m.type === '!=' || PORTABLE_REGEX.test(m.value))) {
+    let tests: Array<(labels: Labels) => boolean>;
+    try {
+      tests = rest.map((m) => matcherTest(m));
+    } catch {
+      tests = [];
+      have = undefined; // a pattern JavaScript cannot compile: the store says what it means
+    }
+    if (have === undefined || have.fromMs > startMs || have.toMs < endMs || !rest.every((m) => m.type === '=' || m.type === '!=' || portable(m.value))) {
       return this.store.selectSeries(matchers, startMs, endMs);
     }
     // The narrowest '=' matcher's index gives the candidates; the other matchers filter them.
@@ -75,7 +88,6 @@ export class SnapshotStore implements MetricStore {
       const list = this.index(have, m.name).get(m.value) ?? [];
       if (list.length < candidates.length) candidates = list;
     }
-    const tests = rest.map((m) => matcherTest(m));
     const out: SeriesSamples[] = [];
     for (const s of candidates) {
       if (!tests.every((test) => test(s.labels))) continue;
@@ -140,7 +152,8 @@ function matcherTest(m: LabelMatcher): (labels: Labels) => boolean {
     case '!=':
       return (l) => (l[m.name] ?? '') !== m.value;
     default: {
-      const re = new RegExp(`^(?:${m.value})$`, 's');
+      // `u`: `.` is one code point, as in RE2, not one UTF-16 unit.
+      const re = new RegExp(`^(?:${m.value})$`, 'su');
       return m.type === '=~' ? (l) => re.test(l[m.name] ?? '') : (l) => !re.test(l[m.name] ?? '');
     }
   }

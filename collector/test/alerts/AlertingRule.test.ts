@@ -63,6 +63,12 @@ describe('AlertingRule', () => {
       expect(new Set(alerts.map((a) => a.fingerprint)).size).toBe(2);
     });
 
+    it('leaves out a label whose template expands to nothing, as Prometheus does', async () => {
+      const r = rule({ for: '0s', expr: 'queue_depth{queue="orders", instance="a"} > 10', labels: { severity: 'page', team: '{{ $labels.team }}' } });
+      await r.eval(T0, bench.query, context);
+      expect(r.alerts().map((a) => a.labels)).toEqual([{ alertname: 'HighQueue', instance: 'a', queue: 'orders', severity: 'page' }]);
+    });
+
     it('writes ALERTS with the state and ALERTS_FOR_STATE with the active-since time', async () => {
       const queue = 'alerts_series';
       const r = rule({ for: '15s', expr: `queue_depth{queue="${queue}"} > 10` });

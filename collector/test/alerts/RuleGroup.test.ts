@@ -73,6 +73,19 @@ describe('RuleGroup', () => {
       expect(result.failures.map((f) => [f.rule.definition.name, f.error])).toEqual([['failing:each', 'exceeded limit of 1 with 2 series']]);
       expect(g.rules.map((r) => r.health)).toEqual(['err', 'ok']);
     });
+
+    it('still hands on alerts when their series cannot be written, and reports the write', async () => {
+      const g = group(`groups:
+  - name: unwritable
+    rules:
+      - alert: UnwritableHigh
+        expr: unwritable_input > 5
+`);
+      await bench.set({ __name__: 'unwritable_input' }, T0, 9);
+      const result = await g.eval(T0, { ...deps(), output: { write: () => Promise.reject(new Error('the store is away')) } });
+      expect(result.writeErrors).toEqual(['the store is away']);
+      expect(result.toSend.map(({ alert }) => alert.labels.alertname)).toEqual(['UnwritableHigh']);
+    });
   });
 
   describe('copyStateFrom', () => {
@@ -96,6 +109,25 @@ describe('RuleGroup', () => {
       const result = await after.eval(T0 + 120_000, deps());
       expect((after.rules[0] as { state: string }).state).toBe('firing');
       expect(result.transitions).toEqual([]);
+    });
+
+    it('ends the series of a rule the new rule set no longer has', async () => {
+      const text = (rules: string) => `groups:\n  - name: removal\n    rules:\n${rules}`;
+      const kept = '      - alert: Kept\n        expr: removal_input > 10\n';
+      const gone = '      - alert: Gone\n        expr: removal_input > 20\n';
+      const before = group(text(kept + gone));
+      await bench.set({ __name__: 'removal_input' }, T0, 50);
+      await before.eval(T0, deps());
+      const after = group(text(kept));
+      after.copyStateFrom(before);
+      bench.written.length = 0;
+      await bench.set({ __name__: 'removal_input' }, T0 + 60_000, 50);
+      await after.eval(T0 + 60_000, deps());
+      const ended = bench.written.filter((s) => s.stale === true).map((s) => [s.labels.__name__, s.labels.alertname]);
+      expect(ended.sort()).toEqual([
+        ['ALERTS', 'Gone'],
+        ['ALERTS_FOR_STATE', 'Gone'],
+      ]);
     });
   });
 });

@@ -153,6 +153,32 @@ describe('alerting through the collector', () => {
     expect(metrics).toContain('mirador_notifications_sent_total{receiver="webhook oncall"} 1');
   });
 
+  it('sends a resolution held for the group interval after a restart', async () => {
+    const clock = { now: T0 };
+    const first = await start({ rules: RULES, clock });
+    await evaluateAt(first.collector, clock, T0, 150);
+    await evaluateAt(first.collector, clock, T0 + 30_000, 150);
+    await evaluateAt(first.collector, clock, T0 + 45_000, 150);
+    await eventually(async () => first.hook.payloads[0]);
+    await evaluateAt(first.collector, clock, T0 + 60_000, 40); // resolved, held until the group interval has passed
+    await first.collector.stop();
+    const second = await start({ dataDir: first.dataDir, rulesDir: first.rulesDir, clock });
+    await evaluateAt(second.collector, clock, T0 + 120_000, 40);
+    const resolved = await eventually(async () => second.hook.payloads[0]);
+    expect(resolved).toMatchObject({ status: 'resolved', alerts: [{ status: 'resolved', endsAt: rfc3339(T0 + 60_000) }] });
+  });
+
+  it('ends the ALERTS series of a deleted rule at the next evaluation', async () => {
+    const clock = { now: T0 };
+    const { collector } = await start({ rules: RULES, clock });
+    await evaluateAt(collector, clock, T0, 150);
+    await evaluateAt(collector, clock, T0 + 30_000, 150);
+    expect((await send(`${collector.url}/api/alert-rules/queues/QueueBacklog`, 'DELETE')).status).toBe(200);
+    await evaluateAt(collector, clock, T0 + 45_000, 150);
+    const query = await getJson<{ data: { result: unknown[] } }>(collector.url, `/api/v1/query?query=ALERTS&time=${(T0 + 50_000) / 1000}`);
+    expect(query.body.data.result).toEqual([]);
+  });
+
   it('keeps a firing alert firing across a restart, with its active-since time, without notifying again', async () => {
     const clock = { now: T0 };
     const first = await start({ rules: RULES, clock });

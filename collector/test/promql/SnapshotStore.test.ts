@@ -12,7 +12,7 @@ beforeAll(async () => {
   stores = await openDuckDbStores({ dataDir: tempDataDir(), memoryLimit: '256MB' });
   const samples = [];
   for (let k = 0; k < 20; k++) {
-    for (const service of ['cart', 'checkout', 'payment', 'pay.ment']) {
+    for (const service of ['cart', 'checkout', 'payment', 'pay.ment', 'pay😀ment', 'b']) {
       for (const route of ['/a', '/b', '']) {
         const labels: Record<string, string> = { __name__: 'http_requests_total', service, ...(route !== '' && { route }) };
         samples.push(k === 12 && service === 'cart' ? { labels, timestampMs: T0 + k * 15_000, value: STALE_NAN, stale: true as const } : { labels, timestampMs: T0 + k * 15_000, value: k });
@@ -40,6 +40,8 @@ describe('SnapshotStore', () => {
     ['a regex the view hands to the store', [name('http_requests_total'), m('service', '=~', 'pay\\.ment|c.{3}$')], T0, T0 + 300_000],
     ['a window with stale markers', [name('http_requests_total'), m('service', '=', 'cart')], T0 + 150_000, T0 + 200_000],
     ['a window outside what was loaded', [name('http_requests_total')], T0 - 60_000, T0 + 30_000],
+    ['a POSIX class (RE2 only)', [name('http_requests_total'), m('service', '=~', '[[:alpha:]]')], T0, T0 + 300_000],
+    ['a dot over a character outside the BMP', [name('http_requests_total'), m('service', '=~', 'pay.ment')], T0, T0 + 300_000],
     ['a metric that was not loaded', [name('other_metric')], T0, T0 + 300_000],
     ['no metric name', [m('service', '=', 'cart')], T0, T0 + 300_000],
   ])('answers %s as the store does', async (_what, matchers, from, to) => {

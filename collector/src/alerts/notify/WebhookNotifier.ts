@@ -84,14 +84,23 @@ export class WebhookNotifier implements Notifier {
     }
   }
 
+  /** What was sent per group, and the alerts groups hold that are not sent yet (a resolution waiting for its group interval, say). */
   snapshot(): unknown {
-    return Object.fromEntries(this.sent);
+    return {
+      sent: Object.fromEntries(this.sent),
+      groups: [...this.groups.values()].map((g) => ({ key: g.key, groupLabels: g.groupLabels, alerts: [...g.alerts.values()], nextFlushMs: g.nextFlushMs })),
+    };
   }
 
   restore(state: unknown): void {
     if (state === null || typeof state !== 'object') return;
-    for (const [key, entry] of Object.entries(state as Record<string, SentEntry>)) {
+    const { sent, groups } = state as { sent?: Record<string, SentEntry>; groups?: Array<{ key: string; groupLabels: Labels; alerts: NotifiedAlert[]; nextFlushMs: number }> };
+    for (const [key, entry] of Object.entries(sent ?? {})) {
       if (Array.isArray(entry.firing) && Array.isArray(entry.resolved) && typeof entry.atMs === 'number') this.sent.set(key, entry);
+    }
+    for (const g of Array.isArray(groups) ? groups : []) {
+      if (typeof g.key !== 'string' || !Array.isArray(g.alerts)) continue;
+      this.groups.set(g.key, { key: g.key, groupLabels: g.groupLabels, alerts: new Map(g.alerts.map((a) => [a.fingerprint, a])), nextFlushMs: g.nextFlushMs, busy: false });
     }
   }
 
@@ -115,10 +124,16 @@ export class WebhookNotifier implements Notifier {
     const resolved = alerts.filter((a) => a.status === 'resolved').map((a) => a.fingerprint);
     const previous = this.sent.get(group.key);
     if (!this.needsUpdate(previous, firing, resolved, nowMs)) {
-      this.dropSentResolved(group, resolved);
+      this.dropSentResolved(group, alerts.filter((a) => a.status === 'resolved'));
       return;
     }
     const shown = this.receiver.sendResolved ? alerts : alerts.filter((a) => a.status === 'firing');
+    if (shown.length === 0) {
+      // Everything resolved and resolutions are not sent: nothing to post, as with Alertmanager.
+      this.sent.set(group.key, { firing, resolved, atMs: nowMs });
+      this.dropSentResolved(group, alerts.filter((a) => a.status === 'resolved'));
+      return;
+    }
     const kept = this.receiver.maxAlerts > 0 ? shown.slice(0, this.receiver.maxAlerts) : shown;
     const payload = {
       receiver: this.receiver.name,
@@ -146,7 +161,7 @@ export class WebhookNotifier implements Notifier {
       }
       this.observer.sent(this.name, kept.length);
       this.sent.set(group.key, { firing, resolved, atMs: nowMs });
-      this.dropSentResolved(group, resolved);
+      this.dropSentResolved(group, alerts.filter((a) => a.status === 'resolved'));
     });
     this.inFlight.add(sending);
     void sending.finally(() => this.inFlight.delete(sending));
@@ -161,9 +176,10 @@ export class WebhookNotifier implements Notifier {
     return firing.length > 0 && previous.atMs + this.receiver.repeatIntervalMs <= nowMs;
   }
 
-  /** Resolved alerts leave the group once notified; an empty group is removed. */
-  private dropSentResolved(group: AggregationGroup, resolved: string[]): void {
-    for (const fp of resolved) group.alerts.delete(fp);
+  /** Resolved alerts leave the group once notified (unless the alert fired again meanwhile); an empty group is removed. */
+  private dropSentResolved(group: AggregationGroup, sentResolved: NotifiedAlert[]): void {
+    const resolved = sentResolved.map((a) => a.fingerprint);
+    for (const a of sentResolved) if (group.alerts.get(a.fingerprint) === a) group.alerts.delete(a.fingerprint);
     if (group.alerts.size === 0) {
       this.groups.delete(group.key);
       const entry = this.sent.get(group.key);
