@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { parseDuration, parsePromQL, typeOf } from '../promql/ast.ts';
 import { Engine, QueryLimitError, labelsKey, type QueryLimits, type Value } from '../promql/Engine.ts';
+import type { StepSeries } from '../promql/stepEval.ts';
 import { formatFloat } from '../promql/functions.ts';
 import { PromQLError, selectorsOf, singleSelector } from '../promql/selectors.ts';
 import type { LabelMatcher, MetricStore } from '../store/types.ts';
@@ -68,6 +69,15 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
     }
   };
 
+  const evaluateRange = async (...args: Parameters<Engine['evaluateRange']>) => {
+    try {
+      return await engine.evaluateRange(...args);
+    } catch (error) {
+      if (error instanceof PromQLError) throw new QueryLimitError('execution', error.message);
+      throw error;
+    }
+  };
+
   route('/api/v1/query', async (p) => {
     const expr = parseQuery(p.get('query'));
     const t = p.time('time') ?? options.now();
@@ -88,8 +98,8 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
     if ((end - start) / step > MAX_POINTS) throw new BadData(`exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)`);
     const type = typeOf(expr);
     if (type !== 'scalar' && type !== 'vector') throw new BadData(`invalid expression type "${type === 'matrix' ? 'range vector' : type}" for range query, must be Scalar or instant Vector`);
-    const values = await evaluate(expr, start, end, step);
-    return rangeResult(values, start, step);
+    const result = await evaluateRange(expr, start, end, step);
+    return result.kind === 'series' ? stepSeriesResult(result.series, result.steps) : rangeResult(result.values, start, step);
   });
 
   // Grafana reads this to tell which Prometheus it talks to; the PromQL semantics are 2.42's.
@@ -200,6 +210,17 @@ function rangeResult(values: Value[], start: number, step: number): unknown {
     }
   });
   return { resultType: 'matrix', result: sortSeries([...series.values()]) };
+}
+
+/** A range query's answer from series evaluated a whole series at a time. */
+function stepSeriesResult(series: StepSeries[], steps: Float64Array): unknown {
+  const result: Array<{ metric: Labels; values: Point[] }> = [];
+  for (const s of series) {
+    const values: Point[] = [];
+    for (let k = 0; k < steps.length; k++) if (s.present[k] === 1) values.push(point(steps[k]!, s.values[k]!));
+    if (values.length > 0) result.push({ metric: s.labels, values });
+  }
+  return { resultType: 'matrix', result: sortSeries(result) };
 }
 
 function sortSeries<T extends { metric: Labels }>(series: T[]): T[] {

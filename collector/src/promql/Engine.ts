@@ -4,6 +4,7 @@ import { evalAggregate } from './aggregate.ts';
 import { evalCall } from './calls.ts';
 import { dropName, type RangeSeries, type Sample } from './functions.ts';
 import { PromQLError, type At, type BinaryExpr, type Expr, type VectorSelector } from './ast.ts';
+import { stepEval, type StepSeries } from './stepEval.ts';
 
 /** The result of evaluating an expression at one time. */
 export type Value = { type: 'scalar'; value: number } | { type: 'string'; value: string } | { type: 'vector'; samples: Sample[] } | { type: 'matrix'; series: RangeSeries[] };
@@ -76,7 +77,23 @@ export class Engine {
   /** Evaluates at every step from start to end (ms, both included); an instant query has start = end. */
   async evaluate(expr: Expr, startMs: number, endMs: number, stepMs: number): Promise<Value[]> {
     const deadline = Date.now() + this.limits.timeoutMs;
+    return this.stepByStep(expr, await this.load(expr, startMs, endMs), startMs, endMs, stepMs, deadline);
+  }
+
+  /**
+   * A range query: a whole series at a time where {@link stepEval} takes the
+   * expression (the shapes dashboards use), step by step otherwise.
+   */
+  async evaluateRange(expr: Expr, startMs: number, endMs: number, stepMs: number): Promise<{ kind: 'series'; series: StepSeries[]; steps: Float64Array } | { kind: 'values'; values: Value[] }> {
+    const deadline = Date.now() + this.limits.timeoutMs;
     const data = await this.load(expr, startMs, endMs);
+    const steps = new Float64Array(Math.floor((endMs - startMs) / stepMs) + 1).map((_, k) => startMs + k * stepMs);
+    const series = stepEval(expr, { data, steps, lookbackMs: this.limits.lookbackMs });
+    if (series !== null) return { kind: 'series', series, steps };
+    return { kind: 'values', values: this.stepByStep(expr, data, startMs, endMs, stepMs, deadline) };
+  }
+
+  private stepByStep(expr: Expr, data: Map<VectorSelector, SeriesSamples[]>, startMs: number, endMs: number, stepMs: number, deadline: number): Value[] {
     const run = new Run(data, startMs, endMs, this.limits.lookbackMs);
     const out: Value[] = [];
     for (let t = startMs; t <= endMs; t += stepMs) {

@@ -40,22 +40,28 @@ export const dropName = (labels: Labels): Labels => {
 
 /** `rate`, `increase` and `delta` as Prometheus 2.42 extrapolates them (promql/functions.go extrapolatedRate). */
 export function extrapolatedRate(s: RangeSeries, w: RangeWindow, isCounter: boolean, isRate: boolean): number | null {
-  const n = s.v.length;
+  return extrapolatedRateIn(s.t, s.v, 0, s.v.length - 1, w.startMs, w.endMs, isCounter, isRate);
+}
+
+/** {@link extrapolatedRate} over the points first..last (both included) of whole arrays, for windows that slide along a series. */
+export function extrapolatedRateIn(t: Numbers, v: Numbers, first: number, last: number, startMs: number, endMs: number, isCounter: boolean, isRate: boolean, mayReset = true): number | null {
+  const n = last - first + 1;
   if (n < 2) return null;
-  let result = s.v[n - 1]! - s.v[0]!;
-  if (isCounter) {
-    let last = 0;
-    for (const v of s.v) {
-      if (v < last) result += last;
-      last = v;
+  let result = v[last]! - v[first]!;
+  // mayReset false: the caller knows no value is below the one before it, so the correction below is 0.
+  if (isCounter && mayReset) {
+    let previous = 0;
+    for (let i = first; i <= last; i++) {
+      if (v[i]! < previous) result += previous;
+      previous = v[i]!;
     }
   }
-  let durationToStart = (s.t[0]! - w.startMs) / 1000;
-  const durationToEnd = (w.endMs - s.t[n - 1]!) / 1000;
-  const sampledInterval = (s.t[n - 1]! - s.t[0]!) / 1000;
+  let durationToStart = (t[first]! - startMs) / 1000;
+  const durationToEnd = (endMs - t[last]!) / 1000;
+  const sampledInterval = (t[last]! - t[first]!) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  if (isCounter && result > 0 && s.v[0]! >= 0) {
-    const durationToZero = sampledInterval * (s.v[0]! / result);
+  if (isCounter && result > 0 && v[first]! >= 0) {
+    const durationToZero = sampledInterval * (v[first]! / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   const threshold = averageDurationBetweenSamples * 1.1;
@@ -63,7 +69,7 @@ export function extrapolatedRate(s: RangeSeries, w: RangeWindow, isCounter: bool
   extrapolateTo += durationToStart < threshold ? durationToStart : averageDurationBetweenSamples / 2;
   extrapolateTo += durationToEnd < threshold ? durationToEnd : averageDurationBetweenSamples / 2;
   result *= extrapolateTo / sampledInterval;
-  if (isRate) result /= w.rangeMs / 1000;
+  if (isRate) result /= (endMs - startMs) / 1000;
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WriteQueue } from './WriteQueue.ts';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { Labels, MetricMetadata, MetricSample, MetricType } from '../../model/metric.ts';
 import { STALE_NAN, isStaleNaN } from '../../model/metric.ts';
 import type { LabelMatcher, MetricStore, SeriesExemplars, SeriesSamples } from '../types.ts';
@@ -208,50 +208,53 @@ export class DuckDbMetricStore implements MetricStore {
       )
     ).getRows();
     if (seriesRows.length === 0) return [];
-    const found = new Map<bigint, { sortKey: string; labels: Labels; timestampsMs: number[]; values: number[]; staleAt: number[] }>();
+    const found = new Map<bigint, FoundSeries>();
+    const all: FoundSeries[] = [];
     for (const [id, name, labels] of seriesRows) {
-      found.set(id as bigint, {
-        sortKey: `${name as string}\u0000${labels as string}`,
-        labels: { __name__: name as string, ...(JSON.parse(labels as string) as Labels) },
-        timestampsMs: [],
-        values: [],
-        staleAt: [],
-      });
+      const entry: FoundSeries = { sortKey: `${name as string}\u0000${labels as string}`, labels: { __name__: name as string, ...(JSON.parse(labels as string) as Labels) }, timestampsMs: [], values: [], staleAt: [] };
+      found.set(id as bigint, entry);
+      all.push(entry);
     }
     const params = new SqlParams();
     const where = matchersSql(matchers, params);
-    // Times as DOUBLE (exact below 2^53 ms): the client turns BIGINT cells into BigInts, one allocation per row.
-    const sql = `SELECT series_id, timestamp_ms::DOUBLE, value FROM metric_samples
+    // Read as DuckDB's chunks, whose columns are typed arrays: the series id as two 32-bit halves and the
+    // time as DOUBLE (exact below 2^53 ms), so no row costs a BigInt or a boxed value.
+    const sql = `SELECT (series_id >> 32)::UINTEGER, (series_id & 4294967295)::UINTEGER, timestamp_ms::DOUBLE, value FROM metric_samples
       WHERE series_id IN (SELECT series_id FROM metric_series WHERE ${where})
         AND timestamp_ms >= ${params.bigint(BigInt(Math.ceil(startMs)))} AND timestamp_ms <= ${params.bigint(BigInt(Math.floor(endMs)))}
       ORDER BY series_id, timestamp_ms`;
-    const columns = (await this.read.runAndReadAll(sql, params.values, params.types)).getColumns();
-    // An empty result has no column arrays at all.
-    const [ids = [], times = [], values = []] = columns as [bigint[]?, number[]?, Array<number | null>?];
-    // Rows come ordered by series: the series is looked up when the id changes, not per row (bigint keys hash slowly).
-    let currentId: bigint | null = null;
-    let s: { timestampsMs: number[]; values: number[]; staleAt: number[] } | undefined;
-    for (let i = 0; i < ids.length; i++) {
-      if (ids[i] !== currentId) {
-        currentId = ids[i]!;
-        // A series written between the two queries is not in `found`; the next query sees it.
-        s = found.get(currentId);
+    // Rows come ordered by series: the series is looked up when the id changes, not per row.
+    let [hi, lo] = [-1, -1];
+    let s: FoundSeries | undefined;
+    for (const chunk of await this.read.readChunks(sql, params.values, params.types)) {
+      const his = numbersOf(chunk.getColumnVector(0), Uint32Array);
+      const los = numbersOf(chunk.getColumnVector(1), Uint32Array);
+      const times = numbersOf(chunk.getColumnVector(2), Float64Array);
+      const values = chunk.getColumnVector(3);
+      // rowCount asks the native side each time it is read: once per chunk.
+      const rows = chunk.rowCount;
+      for (let i = 0; i < rows; i++) {
+        if (his[i] !== hi || los[i] !== lo) {
+          [hi, lo] = [his[i]!, los[i]!];
+          // A series written between the two queries is not found; the next query sees it.
+          s = found.get((BigInt(hi) << 32n) | BigInt(lo));
+        }
+        if (s === undefined) continue;
+        // A stale marker is stored as NULL; it is handed on flagged, its NaN bits being no safe carrier.
+        const value = values.getItem(i) as number | null;
+        if (value === null) s.staleAt.push(s.values.length);
+        s.timestampsMs.push(times[i]!);
+        s.values.push(value ?? STALE_NAN);
       }
-      if (s === undefined) continue;
-      s.timestampsMs.push(times[i]!);
-      const value = values[i]!;
-      // A stale marker is stored as NULL; it is handed on flagged, its NaN bits being no safe carrier.
-      if (value === null) s.staleAt.push(s.values.length);
-      s.values.push(value ?? STALE_NAN);
     }
-    return [...found.values()]
-      .filter((s) => s.timestampsMs.length > 0)
+    return all
+      .filter((f) => f.timestampsMs.length > 0)
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
-      .map((s) => {
-        if (s.staleAt.length === 0) return { labels: s.labels, timestampsMs: s.timestampsMs, values: s.values };
-        const stale = new Uint8Array(s.values.length);
-        for (const i of s.staleAt) stale[i] = 1;
-        return { labels: s.labels, timestampsMs: s.timestampsMs, values: s.values, stale };
+      .map((f) => {
+        if (f.staleAt.length === 0) return { labels: f.labels, timestampsMs: f.timestampsMs, values: f.values };
+        const stale = new Uint8Array(f.values.length);
+        for (const i of f.staleAt) stale[i] = 1;
+        return { labels: f.labels, timestampsMs: f.timestampsMs, values: f.values, stale };
       });
   }
 
@@ -329,3 +332,25 @@ export class DuckDbMetricStore implements MetricStore {
   }
 }
 
+/**
+ * A numeric column of a chunk as its typed array: the vector's own `items`
+ * (the client keeps them as a typed array over DuckDB's memory, though its
+ * types call them private), or a copy made through `getItem` should a
+ * client version keep them otherwise. NULL rows hold arbitrary numbers.
+ */
+function numbersOf<T extends Float64Array | Uint32Array>(vector: DuckDBVector, type: { new (length: number): T }): T {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (items instanceof type) return items as T;
+  const copy = new type(vector.itemCount);
+  for (let i = 0; i < vector.itemCount; i++) copy[i] = Number(vector.getItem(i) ?? NaN);
+  return copy;
+}
+
+/** A series being read. */
+interface FoundSeries {
+  sortKey: string;
+  labels: Labels;
+  timestampsMs: number[];
+  values: number[];
+  staleAt: number[];
+}

@@ -1,4 +1,4 @@
-import type { DuckDBInstance, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBInstance, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { SqlReader } from './sqlParams.ts';
 
 /**
@@ -15,6 +15,16 @@ export class PerQueryReader implements SqlReader {
     const connection = await this.instance.connect();
     try {
       return await connection.runAndReadAll(sql, values, types);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  async readChunks(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBDataChunk[]> {
+    const connection = await this.instance.connect();
+    try {
+      const result = await connection.run(sql, values, types);
+      return (await result.fetchAllChunks()).filter((c) => c.rowCount > 0);
     } finally {
       connection.closeSync();
     }

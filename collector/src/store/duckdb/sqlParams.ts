@@ -1,8 +1,10 @@
-import { BIGINT, BLOB, DOUBLE, INTEGER, VARCHAR, blobValue, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, BLOB, DOUBLE, INTEGER, VARCHAR, blobValue, type DuckDBDataChunk, type DuckDBResultReader, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 
 /** What the read side of a store needs: one query at a time, bound parameters. */
 export interface SqlReader {
   runAndReadAll(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBResultReader>;
+  /** The result as DuckDB's own chunks, whose columns are typed arrays: for reads of millions of numbers. */
+  readChunks(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBDataChunk[]>;
 }
 
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../../src/model/metric.ts';
 import { STALE_NAN } from '../../../src/model/metric.ts';
 import { isStaleAt } from '../../../src/store/types.ts';
+import { PerQueryReader } from '../../../src/store/duckdb/PerQueryReader.ts';
 import { DuckDbMetricStore } from '../../../src/store/duckdb/DuckDbMetricStore.ts';
 import type { LabelMatcher } from '../../../src/store/types.ts';
 
@@ -28,7 +29,7 @@ async function open(): Promise<Opened> {
   const instance = await DuckDBInstance.create(file);
   const write = await instance.connect();
   const read = await instance.connect();
-  return { instance, write, read, store: await DuckDbMetricStore.create(write, read) };
+  return { instance, write, read, store: await DuckDbMetricStore.create(write, new PerQueryReader(instance)) };
 }
 
 function close(o: Opened): void {
