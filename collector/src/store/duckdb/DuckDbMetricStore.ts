@@ -230,7 +230,10 @@ export class DuckDbMetricStore implements MetricStore {
       const his = numbersOf(chunk.getColumnVector(0), Uint32Array);
       const los = numbersOf(chunk.getColumnVector(1), Uint32Array);
       const times = numbersOf(chunk.getColumnVector(2), Float64Array);
-      const values = chunk.getColumnVector(3);
+      const valueVector = chunk.getColumnVector(3);
+      const values = numbersOf(valueVector, Float64Array);
+      // Most chunks have no NULL (stale marker) at all: then no row needs asking.
+      const anyNull = hasNulls(valueVector);
       // rowCount asks the native side each time it is read: once per chunk.
       const rows = chunk.rowCount;
       for (let i = 0; i < rows; i++) {
@@ -241,10 +244,10 @@ export class DuckDbMetricStore implements MetricStore {
         }
         if (s === undefined) continue;
         // A stale marker is stored as NULL; it is handed on flagged, its NaN bits being no safe carrier.
-        const value = values.getItem(i) as number | null;
-        if (value === null) s.staleAt.push(s.values.length);
+        const stale = anyNull && valueVector.getItem(i) === null;
+        if (stale) s.staleAt.push(s.values.length);
         s.timestampsMs.push(times[i]!);
-        s.values.push(value ?? STALE_NAN);
+        s.values.push(stale ? STALE_NAN : values[i]!);
       }
     }
     return all
@@ -353,4 +356,10 @@ interface FoundSeries {
   timestampsMs: number[];
   values: number[];
   staleAt: number[];
+}
+
+/** False when the vector has no NULL (DuckDB leaves out the validity mask then); true when it may have. */
+function hasNulls(vector: DuckDBVector): boolean {
+  const validity = (vector as unknown as { validity?: { data?: unknown } }).validity;
+  return validity === undefined || (validity.data !== null && validity.data !== undefined);
 }
