@@ -8,7 +8,7 @@ import { jaegerApiRouter } from './api/jaegerApi.ts';
 import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
 import { prometheusProxyRouter } from './api/prometheusProxy.ts';
-import { placeholderPage } from './api/placeholderPage.ts';
+import { dashboardDir, dashboardRouter } from './api/dashboardRouter.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { parseExposition } from './metrics/exposition.ts';
 import { Ingest } from './pipeline/Ingest.ts';
@@ -94,7 +94,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       (error: unknown) => res.status(500).type('text/plain').send(String(error)),
     );
   });
-  app.get('/', (_req, res) => res.type('html').send(placeholderPage(stores.description)));
+  app.use(dashboardRouter(dashboardDir(config.dashboardDir), stores.description));
   app.use((req, res) => res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
 
   const server = http.createServer(app);

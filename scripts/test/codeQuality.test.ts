@@ -17,7 +17,9 @@ describe('the repository', () => {
     const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
     let output = '';
     try {
+      // The Node packages, then the dashboard (browser types, JSX).
       execFileSync(tsc, ['-p', 'tsconfig.json', '--noEmit'], { cwd: root, encoding: 'utf8' });
+      execFileSync(tsc, ['-p', 'dashboard/tsconfig.json', '--noEmit'], { cwd: root, encoding: 'utf8' });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout ?? error);
     }

@@ -2,8 +2,9 @@
  * Vitest global setup: the tests use a real RabbitMQ (AMQP_URL, default
  * 127.0.0.1:5672), PostgreSQL (DATABASE_URL, default 127.0.0.1:5432,
  * database `test`) and the `prometheus` and `prometheus-alertmanager`
- * binaries. When one is missing on this machine, Debian's `rabbitmq-server`,
- * `postgresql`, `prometheus` or `prometheus-alertmanager` is
+ * binaries, and Chromium for the browser tests. When one is missing on this
+ * machine, Debian's `rabbitmq-server`, `postgresql`, `prometheus`,
+ * `prometheus-alertmanager` or `chromium` is
  * installed (as root, through apt-get) and the servers started here, so
  * `npm test` passes on a machine that has none of them. Each step is
  * idempotent; a step that cannot be done says why.
@@ -89,9 +90,17 @@ function ensureAlertmanager(): void {
   aptInstall('prometheus-alertmanager');
 }
 
+/** The Chromium the browser tests drive (Debian's, headless). */
+function ensureChromium(): void {
+  if (installed('chromium')) return;
+  console.log('[test setup] chromium is not installed; installing Debian\'s chromium');
+  aptInstall('chromium');
+}
+
 export default async function setup(): Promise<void> {
   await ensureRabbitMq();
   await ensurePostgres();
   ensurePrometheus();
   ensureAlertmanager();
+  ensureChromium();
 }

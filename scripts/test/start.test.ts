@@ -3,56 +3,30 @@
  * with a progress line per component and the dashboard URL, sample traffic
  * flows through every service, and Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portAnswers } from '../portAnswers.ts';
+import { startStack } from './stackProcess.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 let stack: ChildProcess | undefined;
 afterAll(() => {
   if (stack?.exitCode === null) stack.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const isOpen = (port: string) => portAnswers('127.0.0.1', Number(port));
 
 describe('npm start (scripts/start.ts)', () => {
   it('brings up the collector, the five services and the load generator, then stops them all on Ctrl-C', async () => {
-    const names = ['MIRADOR', 'GATEWAY', 'ORDER', 'CATALOG', 'INVENTORY', 'PAYMENT', 'LOADGEN'];
-    const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [`${n}_PORT`, String(await freePort())] as const)));
-    const env = { ...process.env, ...ports, MIRADOR_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-start-')), LOADGEN_PEAK_ORDERS: '10', LOADGEN_MINUTES_PER_DAY: '1', DEMO_NAMESPACE: `mirador-start-test-${process.pid}`, MIRADOR_METRICS_PUSH_INTERVAL: '500', OTEL_BSP_SCHEDULE_DELAY: '200' };
-    stack = spawn(path.join(root, 'node_modules', '.bin', 'node'), [path.join(root, 'scripts', 'start.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    stack.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    stack.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const dashboard = await new Promise<string>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /\[mirador\] Dashboard: (\S+)/.exec(output);
-        if (m) {
-          clearInterval(timer);
-          resolve(m[1]!);
-        }
-      }, 100);
-      stack!.once('exit', (code) => {
-        clearInterval(timer);
-        reject(new Error(`start exited with ${code}:\n${output}`));
-      });
-    });
+    const started = await startStack({ MIRADOR_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-start-')), LOADGEN_PEAK_ORDERS: '10', LOADGEN_MINUTES_PER_DAY: '1', DEMO_NAMESPACE: `mirador-start-test-${process.pid}`, MIRADOR_METRICS_PUSH_INTERVAL: '500', OTEL_BSP_SCHEDULE_DELAY: '200' });
+    stack = started.child;
+    const { dashboard, ports } = started;
+    const output = () => started.output();
     expect(dashboard).toBe(`http://127.0.0.1:${ports.MIRADOR_PORT}/`);
     for (const name of ['catalog', 'inventory', 'payment', 'order', 'gateway', 'loadgen']) {
-      expect(output).toContain(`[mirador] ${name} listening on http://127.0.0.1:${ports[`${name.toUpperCase()}_PORT`]}`);
+      expect(output()).toContain(`[mirador] ${name} listening on http://127.0.0.1:${ports[`${name.toUpperCase()}_PORT`]}`);
     }
 
     // Sample traffic reaches every service.
@@ -70,7 +44,7 @@ describe('npm start (scripts/start.ts)', () => {
     const exited = new Promise<number | null>((resolve) => stack!.once('exit', (code) => resolve(code)));
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('[mirador] stopped');
+    expect(output()).toContain('[mirador] stopped');
     expect(await Promise.all(Object.values(ports).map(isOpen))).toEqual(Object.values(ports).map(() => false));
   });
 });

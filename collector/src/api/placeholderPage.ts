@@ -1,6 +1,7 @@
 /**
- * What `/` serves until the dashboard package is built: what the collector
- * is and where its APIs are, so a newcomer opening the URL sees it running.
+ * What `/` serves when the dashboard is not built (`npm run build --workspace
+ * dashboard`): what the collector is and where its APIs are, so a newcomer
+ * opening the URL sees it running.
  */
 export function placeholderPage(description: string): string {
   return `<!doctype html>
@@ -8,7 +9,7 @@ export function placeholderPage(description: string): string {
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1c2430}code{background:#eef1f5;padding:0 .3em;border-radius:3px}</style>
 </head><body>
 <h1>Mirador collector is running</h1>
-<p>Storage: <code>${escapeHtml(description)}</code>. The dashboard is not part of this build yet; the APIs below serve the data.</p>
+<p>Storage: <code>${escapeHtml(description)}</code>. The dashboard is not built (<code>npm run build --workspace dashboard</code> builds it); the APIs below serve the data.</p>
 <ul>
 <li><a href="/api/services">/api/services</a>: services that sent spans (Jaeger query API)</li>
 <li><code>/api/traces?service=NAME&amp;lookback=1h</code>: trace search; <code>/api/traces/TRACE_ID</code>: one trace</li>

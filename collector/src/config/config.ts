@@ -24,6 +24,8 @@ export interface CollectorConfig {
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The dashboard's build; empty for the @mirador/dashboard package's dist/. */
+  dashboardDir: string;
   /** The config file read, if any. */
   configFile: string | null;
 }
@@ -130,6 +132,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
       remoteWriteUrl: s('alerting.remoteWriteUrl'),
     },
     logLevel: logLevel as CollectorConfig['logLevel'],
+    dashboardDir: s('dashboardDir'),
     configFile,
   };
 }

@@ -64,5 +64,6 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'alerting.externalUrl', flag: '--external-url', env: 'MIRADOR_EXTERNAL_URL', type: 'string', default: '', help: "the collector's URL as users reach it, for links in notifications (empty: its listen address)" },
   { key: 'alerting.queryUrl', flag: '--rules-query-url', env: 'MIRADOR_RULES_QUERY_URL', type: 'string', default: '', help: 'evaluate rules with this Prometheus-compatible query API instead of the embedded store' },
   { key: 'alerting.remoteWriteUrl', flag: '--rules-remote-write-url', env: 'MIRADOR_RULES_REMOTE_WRITE_URL', type: 'string', default: '', help: 'with --rules-query-url: the remote-write URL rule results (recording rules, ALERTS) are written to' },
+  { key: 'dashboardDir', flag: '--dashboard-dir', env: 'MIRADOR_DASHBOARD_DIR', type: 'string', default: '', help: "directory of the dashboard's production build (empty: the @mirador/dashboard package's dist/)" },
   { key: 'logLevel', flag: '--log-level', env: 'MIRADOR_LOG_LEVEL', type: 'string', default: 'info', help: "the collector's own log level: debug, info, warn, error" },
 ];

@@ -1,0 +1,113 @@
+import type { AlertRuleGroups, AlertRuleView, JaegerTrace, LogRecord, PromMatrix, PromVector, RuleChange } from './types.ts';
+
+/** An answer of the collector's API that is not a success: its status, the URL and what it said. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly url: string;
+  /** Field-level problems of a refused change (`[{ field, message }]`). */
+  readonly problems: Array<{ field: string; message: string }>;
+
+  constructor(status: number, url: string, message: string, problems: Array<{ field: string; message: string }> = []) {
+    super(message);
+    this.status = status;
+    this.url = url;
+    this.problems = problems;
+  }
+}
+
+type Params = Record<string, string | number | undefined>;
+
+/** The one fetch wrapper: JSON in and out, any non-2xx turned into an ApiError with what the API said. */
+async function request<T>(method: string, path: string, params: Params = {}, body?: unknown): Promise<T> {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
+  const url = query.size > 0 ? `${path}?${query}` : path;
+  let response: Response;
+  try {
+    response = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  } catch (error) {
+    throw new ApiError(0, url, `the collector did not answer: ${(error as Error).message}`);
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Not JSON: said as text below.
+  }
+  if (!response.ok) {
+    const answer = json as { error?: string; errors?: Array<{ field: string; message: string }> } | null;
+    throw new ApiError(response.status, url, answer?.error ?? (text.slice(0, 300) || response.statusText), answer?.errors ?? []);
+  }
+  return json as T;
+}
+
+/** A PromQL instant query at `time` (Unix ms). */
+export async function queryInstant(query: string, timeMs: number): Promise<PromVector> {
+  const answer = await request<{ data: { resultType: string; result: PromVector } }>('GET', '/api/v1/query', { query, time: timeMs / 1000 });
+  return answer.data.resultType === 'vector' ? answer.data.result : [];
+}
+
+/** A PromQL range query from start to end (Unix ms) at a step (ms). */
+export async function queryRange(query: string, startMs: number, endMs: number, stepMs: number): Promise<PromMatrix> {
+  const answer = await request<{ data: { result: PromMatrix } }>('GET', '/api/v1/query_range', { query, start: startMs / 1000, end: endMs / 1000, step: stepMs / 1000 });
+  return answer.data.result;
+}
+
+/** Services that sent spans (Jaeger API). */
+export async function listServices(): Promise<string[]> {
+  return (await request<{ data: string[] | null }>('GET', '/api/services')).data ?? [];
+}
+
+/** Operations of a service (Jaeger API). */
+export async function listOperations(service: string): Promise<string[]> {
+  return (await request<{ data: string[] | null }>('GET', `/api/services/${encodeURIComponent(service)}/operations`)).data ?? [];
+}
+
+/** A trace search (Jaeger API): times in Unix ms, durations as `250ms`, tags as `k=v k2=v2`. */
+export async function searchTraces(q: { service: string; operation?: string; tags?: string; minDuration?: string; maxDuration?: string; startMs: number; endMs: number; limit: number }): Promise<JaegerTrace[]> {
+  const tags: Record<string, string> = {};
+  for (const pair of (q.tags ?? '').split(/\s+/).filter((p) => p.includes('='))) {
+    const at = pair.indexOf('=');
+    tags[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const answer = await request<{ data: JaegerTrace[] | null }>('GET', '/api/traces', {
+    service: q.service,
+    operation: q.operation,
+    tags: Object.keys(tags).length > 0 ? JSON.stringify(tags) : undefined,
+    minDuration: q.minDuration,
+    maxDuration: q.maxDuration,
+    start: q.startMs * 1000,
+    end: q.endMs * 1000,
+    limit: q.limit,
+  });
+  return answer.data ?? [];
+}
+
+/** One trace by id (Jaeger API). */
+export async function getTrace(traceId: string): Promise<JaegerTrace> {
+  const answer = await request<{ data: JaegerTrace[] }>('GET', `/api/traces/${encodeURIComponent(traceId)}`);
+  const trace = answer.data[0];
+  if (trace === undefined) throw new ApiError(404, `/api/traces/${traceId}`, `no trace with id ${traceId}`);
+  return trace;
+}
+
+/** Every log record of one trace, oldest first. */
+export async function logsOfTrace(traceId: string): Promise<LogRecord[]> {
+  return (await request<{ data: LogRecord[] }>('GET', '/api/logs', { traceId, limit: 1000 })).data;
+}
+
+/** Log search: newest first, a page at a time. */
+export async function searchLogs(q: { service?: string; severity?: string; q?: string; traceId?: string; startMs: number; endMs: number; limit: number; cursor?: string }): Promise<{ data: LogRecord[]; nextCursor: string | null }> {
+  return request('GET', '/api/logs', { service: q.service, severity: q.severity, q: q.q, traceId: q.traceId, start: q.startMs, end: q.endMs, limit: q.limit, cursor: q.cursor });
+}
+
+/** Every alerting and recording rule with its state and threshold. */
+export function listAlertRules(): Promise<AlertRuleGroups> {
+  return request('GET', '/api/alert-rules');
+}
+
+/** Changes fields of a rule; a refused change throws an ApiError with the problems by field. */
+export function updateAlertRule(group: string, name: string, index: number, change: RuleChange): Promise<AlertRuleView> {
+  return request('PUT', `/api/alert-rules/${encodeURIComponent(group)}/${encodeURIComponent(name)}`, index > 0 ? { index } : {}, change);
+}

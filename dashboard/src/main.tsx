@@ -1,0 +1,25 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, RouterProvider } from 'react-router-dom';
+import { AlertsPage, Layout, LogsPage, ServicesPage, TracePage, TracesPage } from './App.tsx';
+import './styles.css';
+
+const router = createBrowserRouter([
+  {
+    path: '/',
+    element: <Layout />,
+    children: [
+      { index: true, element: <ServicesPage /> },
+      { path: 'traces', element: <TracesPage /> },
+      { path: 'traces/:traceId', element: <TracePage /> },
+      { path: 'logs', element: <LogsPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <RouterProvider router={router} />
+  </StrictMode>,
+);
