@@ -78,6 +78,24 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'services.png') });
   }, 120_000);
 
+  it('draws the service map: the five services, and the queue between order and payment', async () => {
+    await page.goto(new URL('map', stack.dashboard).toString());
+    const labels = await until(
+      async () => {
+        await page.reload();
+        await page.locator('.react-flow__node').first().waitFor({ timeout: 5000 });
+        const texts = await page.locator('.react-flow__node').allInnerTexts();
+        return SERVICES.every((s) => texts.includes(s)) && texts.some((t) => t.startsWith('✉')) ? texts : undefined;
+      },
+      60_000,
+      'the map with every service and a queue',
+    );
+    expect(labels.filter((t) => t.startsWith('✉')).length).toBeGreaterThan(0);
+    await page.locator('.react-flow__node', { hasText: /^payment$/ }).click();
+    await page.getByRole('complementary', { name: 'Details' }).getByText('Called by').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'map.png') });
+  }, 90_000);
+
   it('opens a trace from search: the waterfall shows every span and beside it every log line of that request', async () => {
     await until(async () => ((await api<{ data: unknown[] }>('api/traces?service=gateway&operation=POST%20%2Fapi%2Forders&lookback=1h&limit=1')).data.length > 0 ? true : undefined), 60_000, 'an order trace');
     await page.goto(new URL('traces?service=gateway&operation=POST%20%2Fapi%2Forders', stack.dashboard).toString());

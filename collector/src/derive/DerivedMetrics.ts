@@ -13,7 +13,8 @@ import { SpanKind, StatusCode, type SpanRecord } from '../model/span.ts';
  * - `traces_service_graph_request_total`, `..._request_failed_total` and
  *   `..._request_server_seconds` by `client`, `server`, `connection_type`,
  *   from client/server span pairs (and producer/consumer pairs, with
- *   `connection_type="messaging_system"`); a client span of a database call
+ *   `connection_type="messaging_system"` and the queue or topic as
+ *   `messaging_destination`); a client span of a database call
  *   that no server span answers becomes an edge to the database
  *   (`connection_type="database"`), the way the connector's virtual nodes do;
  * - `mirador_log_records_total` by `service_name` and `severity`.
@@ -95,9 +96,9 @@ export class DerivedMetrics {
       const other = this.waiting.get(key);
       if (other !== undefined && other.side === 'server') {
         this.waiting.delete(key);
-        this.edge(span.serviceName, other.service, other.connectionType, failed || other.failed, other.seconds);
+        this.edge(span.serviceName, other.service, other.connectionType, failed || other.failed, other.seconds, other.destination ?? destinationOf(span));
       } else {
-        this.hold(key, { side: 'client', service: span.serviceName, connectionType: span.kind === SpanKind.PRODUCER ? 'messaging_system' : '', failed, seconds, database: databaseOf(span), since: nowMs });
+        this.hold(key, { side: 'client', service: span.serviceName, connectionType: span.kind === SpanKind.PRODUCER ? 'messaging_system' : '', failed, seconds, database: databaseOf(span), destination: destinationOf(span), since: nowMs });
       }
     } else if ((span.kind === SpanKind.SERVER || span.kind === SpanKind.CONSUMER) && span.parentSpanId !== null) {
       const key = idToHex(span.traceId) + idToHex(span.parentSpanId);
@@ -105,9 +106,9 @@ export class DerivedMetrics {
       const other = this.waiting.get(key);
       if (other !== undefined && other.side === 'client') {
         this.waiting.delete(key);
-        this.edge(other.service, span.serviceName, connectionType, failed || other.failed, seconds);
+        this.edge(other.service, span.serviceName, connectionType, failed || other.failed, seconds, other.destination ?? destinationOf(span));
       } else {
-        this.hold(key, { side: 'server', service: span.serviceName, connectionType, failed, seconds, database: null, since: nowMs });
+        this.hold(key, { side: 'server', service: span.serviceName, connectionType, failed, seconds, database: null, destination: destinationOf(span), since: nowMs });
       }
     }
   }
@@ -120,9 +121,11 @@ export class DerivedMetrics {
     this.waiting.set(key, half);
   }
 
-  private edge(client: string, server: string, connectionType: string, failed: boolean, serverSeconds: number): void {
-    const key = `${client}\u0000${server}\u0000${connectionType}`;
-    const labels = () => ({ client, server, connection_type: connectionType });
+  private edge(client: string, server: string, connectionType: string, failed: boolean, serverSeconds: number, destination: string | null = null): void {
+    // A messaging edge names the queue or topic between the two (so the map can draw it as a node of its own).
+    const via = connectionType === 'messaging_system' ? destination : null;
+    const key = `${client}\u0000${server}\u0000${connectionType}\u0000${via ?? ''}`;
+    const labels = (): Labels => (via === null ? { client, server, connection_type: connectionType } : { client, server, connection_type: connectionType, messaging_destination: via });
     count(this.edgeRequests, key, labels);
     if (failed) count(this.edgeFailures, key, labels);
     observe(this.edgeDurations, key, labels, serverSeconds, this.options.buckets);
@@ -180,6 +183,8 @@ interface EdgeHalf {
   seconds: number;
   /** For a client span of a database call, the database's name as a node. */
   database: string | null;
+  /** For a messaging span, the queue or topic (`messaging.destination.name`). */
+  destination: string | null;
   since: number;
 }
 
@@ -199,6 +204,12 @@ const METADATA: MetricMetadata[] = [
 function severityLabel(number: number, text: string): string {
   for (const [floor, name] of SEVERITIES) if (number >= floor) return name;
   return text === '' ? 'unspecified' : text.toLowerCase();
+}
+
+function destinationOf(span: SpanRecord): string | null {
+  // `messaging.destination` is the older semantic conventions' name, which the amqplib instrumentation still writes.
+  const name = span.attributes['messaging.destination.name'] ?? span.attributes['messaging.destination'];
+  return typeof name === 'string' && name !== '' ? name : null;
 }
 
 function databaseOf(span: SpanRecord): string | null {

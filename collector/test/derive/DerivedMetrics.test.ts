@@ -72,9 +72,14 @@ describe('DerivedMetrics', () => {
       expect(value(d, 'traces_service_graph_request_server_seconds_bucket', { ...edge, le: '0.1' })).toBe(0);
     });
 
-    it('pairs a producer with its consumer as a messaging edge', () => {
+    it('pairs a producer with its consumer as a messaging edge, naming the queue between them', () => {
       const d = new DerivedMetrics();
-      d.spans([span('order', SpanKind.PRODUCER, 1, null), span('payment', SpanKind.CONSUMER, 2, 1)], 0);
+      d.spans([span('order', SpanKind.PRODUCER, 1, null, { attributes: { 'messaging.destination.name': 'orders.created' } }), span('payment', SpanKind.CONSUMER, 2, 1)], 0);
+      d.spans([span('order', SpanKind.PRODUCER, 3, null), span('payment', SpanKind.CONSUMER, 4, 3)], 0);
+      // The older conventions' attribute, as the amqplib instrumentation writes it.
+      d.spans([span('payment', SpanKind.PRODUCER, 5, null, { attributes: { 'messaging.destination': 'events' } }), span('order', SpanKind.CONSUMER, 6, 5)], 0);
+      expect(value(d, 'traces_service_graph_request_total', { client: 'payment', server: 'order', connection_type: 'messaging_system', messaging_destination: 'events' })).toBe(1);
+      expect(value(d, 'traces_service_graph_request_total', { client: 'order', server: 'payment', connection_type: 'messaging_system', messaging_destination: 'orders.created' })).toBe(1);
       expect(value(d, 'traces_service_graph_request_total', { client: 'order', server: 'payment', connection_type: 'messaging_system' })).toBe(1);
     });
 
