@@ -96,6 +96,21 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'map.png') });
   }, 90_000);
 
+  it('plots order volume over time in the business view', async () => {
+    await page.goto(new URL('business', stack.dashboard).toString());
+    const orders = page.locator('.panel', { hasText: 'Orders per minute' });
+    await until(
+      async () => {
+        await page.reload();
+        await orders.locator('.recharts-line-curve').first().waitFor({ timeout: 5000 });
+        return (await orders.locator('.recharts-line-curve').first().getAttribute('d'))?.includes('L') === true ? true : undefined;
+      },
+      60_000,
+      'an order-volume line',
+    );
+    await page.screenshot({ path: path.join(screenshots, 'business.png') });
+  }, 90_000);
+
   it('opens a trace from search: the waterfall shows every span and beside it every log line of that request', async () => {
     await until(async () => ((await api<{ data: unknown[] }>('api/traces?service=gateway&operation=POST%20%2Fapi%2Forders&lookback=1h&limit=1')).data.length > 0 ? true : undefined), 60_000, 'an order trace');
     await page.goto(new URL('traces?service=gateway&operation=POST%20%2Fapi%2Forders', stack.dashboard).toString());

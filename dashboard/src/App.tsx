@@ -19,6 +19,7 @@ export function Layout() {
             Services
           </NavLink>
           <NavLink to={`/map${suffix}`}>Map</NavLink>
+          <NavLink to={`/business${suffix}`}>Business</NavLink>
           <NavLink to={`/traces${suffix}`}>Traces</NavLink>
           <NavLink to={`/logs${suffix}`}>Logs</NavLink>
           <NavLink to={`/alerts${suffix}`}>Alerts</NavLink>
@@ -37,6 +38,7 @@ export function Layout() {
 /** Pages are loaded when first opened, so the first page needs only its own code. */
 export const ServicesPage = lazy(() => import('./pages/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
 export const ServiceMapPage = lazy(() => import('./pages/ServiceMapPage.tsx').then((m) => ({ default: m.ServiceMapPage })));
+export const BusinessPage = lazy(() => import('./pages/BusinessPage.tsx').then((m) => ({ default: m.BusinessPage })));
 export const TracesPage = lazy(() => import('./pages/TracesPage.tsx').then((m) => ({ default: m.TracesPage })));
 export const TracePage = lazy(() => import('./pages/TracePage.tsx').then((m) => ({ default: m.TracePage })));
 export const LogsPage = lazy(() => import('./pages/LogsPage.tsx').then((m) => ({ default: m.LogsPage })));

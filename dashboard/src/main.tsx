@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { AlertsPage, Layout, LogsPage, ServiceMapPage, ServicesPage, TracePage, TracesPage } from './App.tsx';
+import { AlertsPage, BusinessPage, Layout, LogsPage, ServiceMapPage, ServicesPage, TracePage, TracesPage } from './App.tsx';
 import './styles.css';
 
 const router = createBrowserRouter([
@@ -11,6 +11,7 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <ServicesPage /> },
       { path: 'map', element: <ServiceMapPage /> },
+      { path: 'business', element: <BusinessPage /> },
       { path: 'traces', element: <TracesPage /> },
       { path: 'traces/:traceId', element: <TracePage /> },
       { path: 'logs', element: <LogsPage /> },
