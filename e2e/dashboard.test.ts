@@ -76,6 +76,12 @@ describe('the dashboard in Chromium', () => {
     );
     expect(rows.map((t) => t.split('\t')[0])).toEqual(expect.arrayContaining(SERVICES));
     await page.screenshot({ path: path.join(screenshots, 'services.png') });
+    // A row opens the service's page: its charts and operations.
+    await page.getByRole('link', { name: 'order', exact: true }).click();
+    await page.getByRole('heading', { name: 'order', exact: true }).waitFor();
+    await until(async () => ((await page.locator('.panel', { hasText: 'Operations' }).locator('tbody tr').count()) > 0 ? true : undefined), 30_000, 'the operations of order');
+    await until(async () => ((await page.locator('.panel', { hasText: 'Requests and errors per second' }).locator('.recharts-line-curve').count()) > 0 ? true : undefined), 30_000, 'the requests chart of order');
+    await page.screenshot({ path: path.join(screenshots, 'service.png') });
   }, 120_000);
 
   it('draws the service map: the five services, and the queue between order and payment', async () => {

@@ -39,6 +39,7 @@ export function Layout() {
 export const ServicesPage = lazy(() => import('./pages/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
 export const ServiceMapPage = lazy(() => import('./pages/ServiceMapPage.tsx').then((m) => ({ default: m.ServiceMapPage })));
 export const BusinessPage = lazy(() => import('./pages/BusinessPage.tsx').then((m) => ({ default: m.BusinessPage })));
+export const ServicePage = lazy(() => import('./pages/ServicePage.tsx').then((m) => ({ default: m.ServicePage })));
 export const TracesPage = lazy(() => import('./pages/TracesPage.tsx').then((m) => ({ default: m.TracesPage })));
 export const TracePage = lazy(() => import('./pages/TracePage.tsx').then((m) => ({ default: m.TracePage })));
 export const LogsPage = lazy(() => import('./pages/LogsPage.tsx').then((m) => ({ default: m.LogsPage })));

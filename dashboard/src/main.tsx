@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { AlertsPage, BusinessPage, Layout, LogsPage, ServiceMapPage, ServicesPage, TracePage, TracesPage } from './App.tsx';
+import { AlertsPage, BusinessPage, Layout, LogsPage, ServiceMapPage, ServicePage, ServicesPage, TracePage, TracesPage } from './App.tsx';
 import './styles.css';
 
 const router = createBrowserRouter([
@@ -10,6 +10,7 @@ const router = createBrowserRouter([
     element: <Layout />,
     children: [
       { index: true, element: <ServicesPage /> },
+      { path: 'services/:service', element: <ServicePage /> },
       { path: 'map', element: <ServiceMapPage /> },
       { path: 'business', element: <BusinessPage /> },
       { path: 'traces', element: <TracesPage /> },

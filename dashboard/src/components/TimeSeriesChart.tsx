@@ -5,7 +5,7 @@ import { formatClock } from '../data/format.ts';
 const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948'];
 
 /** Lines over time; "(day before)" series dashed; a click on the chart hands on the time under the pointer. */
-export function TimeSeriesChart({ data, unit, label, onPick }: { data: ChartData; unit: string; label: string; onPick?: (timeMs: number) => void }) {
+export function TimeSeriesChart({ data, unit, label, onPick, domain }: { data: ChartData; unit: string; label: string; onPick?: (timeMs: number) => void; domain?: [number, number] }) {
   return (
     <div className="chart" role="img" aria-label={label}>
       <ResponsiveContainer width="100%" height={220}>
@@ -18,7 +18,7 @@ export function TimeSeriesChart({ data, unit, label, onPick }: { data: ChartData
           }}
         >
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatClock} scale="time" />
+          <XAxis dataKey="t" type="number" domain={domain ?? ['dataMin', 'dataMax']} tickFormatter={formatClock} scale="time" />
           <YAxis width={60} unit={unit === '%' ? '%' : ''} />
           <Tooltip labelFormatter={(t) => formatClock(Number(t))} formatter={(v) => `${Number(v).toPrecision(3)}${unit}`} />
           <Legend />

@@ -40,6 +40,7 @@ export function BusinessPage() {
               data={data}
               unit={chart.unit}
               label={chart.title}
+              domain={[range.startMs, range.endMs]}
               onPick={(t) => void navigate(`/traces?service=${encodeURIComponent(chart.traceService)}&from=${t - 30_000}&to=${t + 30_000}`)}
             />
           )}

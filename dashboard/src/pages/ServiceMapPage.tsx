@@ -101,7 +101,7 @@ function NodeDetails({ node, edges, nodes }: { node: MapNode; edges: MapEdge[]; 
       {node.kind === 'service' && (
         <p>
           Errors {formatPercent(node.errorRate)}
-          {node.firing && <span className="badge bad">alert firing</span>} · <Link to={`/traces?service=${encodeURIComponent(node.label)}`}>traces of {node.label}</Link>
+          {node.firing && <span className="badge bad">alert firing</span>} · <Link to={`/services/${encodeURIComponent(node.label)}`}>{node.label}'s page</Link> · <Link to={`/traces?service=${encodeURIComponent(node.label)}`}>traces</Link>
         </p>
       )}
       <h3>Called by</h3>

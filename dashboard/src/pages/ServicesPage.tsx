@@ -67,7 +67,7 @@ export function ServicesPage() {
             {sortServiceRows(state.data, sort, descending).map((row) => (
               <tr key={row.service}>
                 <td>
-                  <Link to={`/traces?service=${encodeURIComponent(row.service)}`}>{row.service}</Link>
+                  <Link to={`/services/${encodeURIComponent(row.service)}`}>{row.service}</Link>
                 </td>
                 <td className="num">{formatRate(row.rate)}</td>
                 <td className={`num${(row.errorRate ?? 0) > 0.05 ? ' bad' : ''}`}>{formatPercent(row.errorRate)}</td>
