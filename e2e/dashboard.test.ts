@@ -150,6 +150,9 @@ describe('the dashboard in Chromium', () => {
     const saved = await api<{ threshold: { value: number }; expr: string }>('api/alert-rules/service-health/HighLatencyP95');
     expect(saved.threshold.value).toBe(0.3);
     expect(saved.expr).toMatch(/> 0\.3$/);
+    // The preview plots the query against the threshold being edited, and the history has the change.
+    await page.getByRole('form', { name: 'Edit HighLatencyP95' }).getByRole('button', { name: 'Preview' }).click();
+    await page.getByText(/rule updated by anonymous/).first().waitFor();
     await page.screenshot({ path: path.join(screenshots, 'alerts.png') });
 
     await page.getByLabel('Threshold of HighLatencyP95').fill('fast');

@@ -129,7 +129,8 @@ export function editableRuleView(group: RuleGroup, rule: Rule, index: number) {
     expr: d.expr,
     ...(rule instanceof AlertingRule && { for: formatRuleDuration(d.forMs), keepFiringFor: formatRuleDuration(d.keepFiringForMs), annotations: d.annotations }),
     labels: d.labels,
-    threshold: threshold === null ? null : { op: threshold.op, value: threshold.value },
+    // `query` is the expression without its comparison: what a preview plots against the threshold.
+    threshold: threshold === null ? null : { op: threshold.op, value: threshold.value, query: d.expr.slice(0, threshold.opFrom).trim() },
     state: rule instanceof AlertingRule ? rule.state : null,
     health: rule.health,
     lastError: rule.lastError,

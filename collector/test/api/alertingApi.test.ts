@@ -206,7 +206,7 @@ describe('/api/alert-rules', () => {
     const clock = { now: T0 };
     const { collector } = await start({ rules: RULES, clock });
     const { body } = await getJson<{ groups: Array<{ name: string; rules: Array<Record<string, unknown>> }> }>(collector.url, '/api/alert-rules');
-    expect(body.groups[0]!.rules[1]).toMatchObject({ group: 'queues', index: 0, type: 'alerting', name: 'QueueBacklog', expr: 'queue:depth:max > 100', for: '30s', threshold: { op: '>', value: 100 }, state: 'inactive', labels: { severity: 'page' } });
+    expect(body.groups[0]!.rules[1]).toMatchObject({ group: 'queues', index: 0, type: 'alerting', name: 'QueueBacklog', expr: 'queue:depth:max > 100', for: '30s', threshold: { op: '>', value: 100, query: 'queue:depth:max' }, state: 'inactive', labels: { severity: 'page' } });
     expect(body.groups[0]!.rules[0]).toMatchObject({ type: 'recording', name: 'queue:depth:max', threshold: null });
   });
 

@@ -1,4 +1,4 @@
-import type { AlertRuleGroups, AlertRuleView, JaegerTrace, LogRecord, PromMatrix, PromVector, RuleChange } from './types.ts';
+import type { AlertRuleGroups, AlertRuleView, HistoryEntry, JaegerTrace, LogRecord, PromMatrix, PromVector, RuleChange } from './types.ts';
 
 /** An answer of the collector's API that is not a success: its status, the URL and what it said. */
 export class ApiError extends Error {
@@ -100,6 +100,11 @@ export async function logsOfTrace(traceId: string): Promise<LogRecord[]> {
 /** Log search: newest first, a page at a time. */
 export async function searchLogs(q: { service?: string; severity?: string; q?: string; traceId?: string; startMs: number; endMs: number; limit: number; cursor?: string }): Promise<{ data: LogRecord[]; nextCursor: string | null }> {
   return request('GET', '/api/logs', { service: q.service, severity: q.severity, q: q.q, traceId: q.traceId, start: q.startMs, end: q.endMs, limit: q.limit, cursor: q.cursor });
+}
+
+/** What fired and resolved when, and who changed the rule, newest first. */
+export async function alertHistory(rule: string, limit: number): Promise<HistoryEntry[]> {
+  return (await request<{ data: HistoryEntry[] }>('GET', '/api/alerts/history', { rule, limit })).data;
 }
 
 /** Every alerting and recording rule with its state and threshold. */

@@ -75,7 +75,8 @@ export interface AlertRuleView {
   keepFiringFor?: string;
   labels: Record<string, string>;
   annotations?: Record<string, string>;
-  threshold: { op: string; value: number } | null;
+  /** The comparison the expression ends in, and the query it compares (for a preview). */
+  threshold: { op: string; value: number; query: string } | null;
   state: 'inactive' | 'pending' | 'firing' | null;
   health: 'unknown' | 'ok' | 'err';
   lastError: string;
@@ -85,6 +86,17 @@ export interface AlertRuleView {
 
 export interface AlertRuleGroups {
   groups: Array<{ name: string; file: string; interval: number; rules: AlertRuleView[] }>;
+}
+
+/** An entry of /api/alerts/history. */
+export interface HistoryEntry {
+  kind: 'firing' | 'resolved' | 'rule_created' | 'rule_updated' | 'rule_deleted';
+  time: string;
+  group: string;
+  rule: string;
+  labels?: Record<string, string>;
+  value?: number;
+  user?: string;
 }
 
 /** A change to a rule: the fields given are replaced. */

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, listAlertRules, updateAlertRule } from '../api/client.ts';
 import type { AlertRuleView, RuleChange } from '../api/types.ts';
+import { RulePreview } from '../components/RulePreview.tsx';
 import { Empty, ErrorBox, Loading } from '../components/States.tsx';
 import { useTimeRange } from '../time.ts';
 import { useApi } from '../useApi.ts';
@@ -42,6 +43,8 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [preview, setPreview] = useState(false);
+  const [draft, setDraft] = useState<string>(rule.threshold === null ? '' : String(rule.threshold.value));
   const save = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -93,7 +96,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
           {rule.threshold !== null ? (
             <label>
               {rule.threshold.op}
-              <input name="threshold" defaultValue={String(rule.threshold.value)} size={8} aria-label={`Threshold of ${rule.name}`} aria-invalid={problems.threshold !== undefined} />
+              <input name="threshold" value={draft} onChange={(e) => setDraft(e.target.value)} size={8} aria-label={`Threshold of ${rule.name}`} aria-invalid={problems.threshold !== undefined} />
             </label>
           ) : (
             <span className="muted small">no threshold</span>
@@ -105,6 +108,9 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
           <button type="submit" disabled={saving}>
             Save
           </button>
+          <button type="button" onClick={() => setPreview(!preview)} aria-expanded={preview}>
+            {preview ? 'Hide preview' : 'Preview'}
+          </button>
           {Object.entries(problems).map(([field, text]) => (
             <div key={field} className="bad small" role="alert">
               {field}: {text}
@@ -112,6 +118,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
           ))}
           {message !== null && <div className="small">{message}</div>}
         </form>
+        {preview && <RulePreview rule={rule} threshold={draft.trim() !== '' && Number.isFinite(Number(draft)) ? Number(draft) : null} />}
       </td>
     </tr>
   );
