@@ -35,8 +35,9 @@ export function Layout() {
   );
 }
 
-/** Pages are loaded when first opened, so the first page needs only its own code. */
-export const ServicesPage = lazy(() => import('./pages/ServicesPage.tsx').then((m) => ({ default: m.ServicesPage })));
+// The landing page is in the main bundle (it is small, and React holds a lazy page's first reveal back
+// by up to 300 ms); the others are loaded when first opened, with their chart library.
+export { ServicesPage } from './pages/ServicesPage.tsx';
 export const ServiceMapPage = lazy(() => import('./pages/ServiceMapPage.tsx').then((m) => ({ default: m.ServiceMapPage })));
 export const BusinessPage = lazy(() => import('./pages/BusinessPage.tsx').then((m) => ({ default: m.BusinessPage })));
 export const ServicePage = lazy(() => import('./pages/ServicePage.tsx').then((m) => ({ default: m.ServicePage })));
