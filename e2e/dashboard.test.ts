@@ -140,6 +140,24 @@ describe('the dashboard in Chromium', () => {
     await page.screenshot({ path: path.join(screenshots, 'logs.png') });
   }, 120_000);
 
+  it('runs PromQL in Explore with completion, keeps the query in the URL, and shows what the collector says about a bad one', async () => {
+    await page.goto(new URL('explore', stack.dashboard).toString());
+    const editor = page.getByRole('textbox', { name: 'PromQL query' });
+    await editor.click();
+    await page.keyboard.type('traces_span_metrics_ca');
+    await page.locator('.cm-tooltip-autocomplete').getByText('traces_span_metrics_calls_total').first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
+    await page.keyboard.type('lls_total');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForURL(/[?&]q=traces_span_metrics_calls_total/);
+    await page.locator('table.grid tbody tr').first().waitFor();
+    expect(await page.locator('table.grid tbody tr').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(screenshots, 'explore.png') });
+    await page.goto(new URL(`explore?q=${encodeURIComponent('sum(rate(traces_span_metrics_calls_total[5m])')}`, stack.dashboard).toString());
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/400[\s\S]*parse error/);
+  }, 60_000);
+
   it('changes an alert threshold from the Alerts page, and refuses a bad one with a message under the field', async () => {
     await page.goto(new URL('alerts', stack.dashboard).toString());
     const threshold = page.getByLabel('Threshold of HighLatencyP95');

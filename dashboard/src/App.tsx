@@ -22,6 +22,7 @@ export function Layout() {
           <NavLink to={`/business${suffix}`}>Business</NavLink>
           <NavLink to={`/traces${suffix}`}>Traces</NavLink>
           <NavLink to={`/logs${suffix}`}>Logs</NavLink>
+          <NavLink to={`/explore${suffix}`}>Explore</NavLink>
           <NavLink to={`/alerts${suffix}`}>Alerts</NavLink>
         </nav>
         <TimeRangePicker />
@@ -44,4 +45,5 @@ export const ServicePage = lazy(() => import('./pages/ServicePage.tsx').then((m)
 export const TracesPage = lazy(() => import('./pages/TracesPage.tsx').then((m) => ({ default: m.TracesPage })));
 export const TracePage = lazy(() => import('./pages/TracePage.tsx').then((m) => ({ default: m.TracePage })));
 export const LogsPage = lazy(() => import('./pages/LogsPage.tsx').then((m) => ({ default: m.LogsPage })));
+export const ExplorePage = lazy(() => import('./pages/ExplorePage.tsx').then((m) => ({ default: m.ExplorePage })));
 export const AlertsPage = lazy(() => import('./pages/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { AlertsPage, BusinessPage, Layout, LogsPage, ServiceMapPage, ServicePage, ServicesPage, TracePage, TracesPage } from './App.tsx';
+import { AlertsPage, BusinessPage, ExplorePage, Layout, LogsPage, ServiceMapPage, ServicePage, ServicesPage, TracePage, TracesPage } from './App.tsx';
 import './styles.css';
 
 const router = createBrowserRouter([
@@ -16,6 +16,7 @@ const router = createBrowserRouter([
       { path: 'traces', element: <TracesPage /> },
       { path: 'traces/:traceId', element: <TracePage /> },
       { path: 'logs', element: <LogsPage /> },
+      { path: 'explore', element: <ExplorePage /> },
       { path: 'alerts', element: <AlertsPage /> },
     ],
   },

@@ -21,7 +21,7 @@ export function TimeSeriesChart({ data, unit, label, onPick, domain }: { data: C
           <XAxis dataKey="t" type="number" domain={domain ?? ['dataMin', 'dataMax']} tickFormatter={formatClock} scale="time" />
           <YAxis width={60} unit={unit === '%' ? '%' : ''} />
           <Tooltip labelFormatter={(t) => formatClock(Number(t))} formatter={(v) => `${Number(v).toPrecision(3)}${unit}`} />
-          <Legend />
+          {data.series.length <= 8 && <Legend />}
           {data.series.map((s, i) => (
             <Line key={s} dataKey={s} type="monotone" dot={false} isAnimationActive={false} stroke={COLORS[(s.endsWith('(day before)') ? data.series.indexOf(s.replace(' (day before)', '')) : i) % COLORS.length]} strokeDasharray={s.endsWith('(day before)') ? '4 3' : undefined} connectNulls />
           ))}
