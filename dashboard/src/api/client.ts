@@ -107,6 +107,16 @@ export async function alertHistory(rule: string, limit: number): Promise<History
   return (await request<{ data: HistoryEntry[] }>('GET', '/api/alerts/history', { rule, limit })).data;
 }
 
+/** Exemplars (trace ids with values) of the series matching a selector in a time range (Unix ms). */
+export async function queryExemplars(query: string, startMs: number, endMs: number): Promise<Array<{ seriesLabels: Record<string, string>; exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }> }>> {
+  return (await request<{ data: Array<{ seriesLabels: Record<string, string>; exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }> }> }>('GET', '/api/v1/query_exemplars', { query, start: startMs / 1000, end: endMs / 1000 })).data;
+}
+
+/** Adds an alert rule to a group (created if new); a refused rule throws an ApiError with the problems by field. */
+export function createAlertRule(group: string, rule: { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string>; interval?: string }): Promise<AlertRuleView> {
+  return request('POST', `/api/alert-rules/${encodeURIComponent(group)}`, {}, rule);
+}
+
 /** Every alerting and recording rule with its state and threshold. */
 export function listAlertRules(): Promise<AlertRuleGroups> {
   return request('GET', '/api/alert-rules');

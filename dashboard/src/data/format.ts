@@ -4,8 +4,13 @@
 export function formatSeconds(s: number | null): string {
   if (s === null) return '–';
   if (s < 0.001) return `${(s * 1e6).toFixed(0)}µs`;
-  if (s < 1) return `${(s * 1000).toPrecision(3).replace(/\.?0+$/, '')}ms`;
-  return `${s.toPrecision(3).replace(/\.?0+$/, '')}s`;
+  if (s < 1) return `${trimZeros((s * 1000).toPrecision(3))}ms`;
+  return `${trimZeros(s.toPrecision(3))}s`;
+}
+
+/** "12.50" → "12.5", "100" stays "100", "2.00" → "2". */
+function trimZeros(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
 }
 
 /** Microseconds as a short duration. */

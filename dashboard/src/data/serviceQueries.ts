@@ -11,5 +11,11 @@ export const serviceQueries = (service: string) => ({
     errors: `sum by (span_name) (rate(${requests(service, ', status_code="STATUS_CODE_ERROR"')}[5m]))`,
     p95: `histogram_quantile(0.95, sum by (span_name, le) (rate(${buckets(service)}[5m])))`,
   },
+  /** Requests by latency bucket over a window (`5m`, `3600s`). */
+  histogram: (window: string) => `sum by (le) (increase(${buckets(service)}[${window}]))`,
+  /** The agent's request-duration histogram, whose buckets carry trace ids as exemplars. */
+  exemplars: `http_server_request_duration_seconds_bucket{job=${JSON.stringify(service)}}`,
+  /** The failed share of requests, for an error-rate alert. */
+  errorRatio: `sum(rate(${requests(service, ', status_code="STATUS_CODE_ERROR"')}[5m])) / sum(rate(${requests(service)}[5m]))`,
   alerts: `ALERTS{alertstate="firing", service_name=${JSON.stringify(service)}} or ALERTS{alertstate="firing", job=${JSON.stringify(service)}}`,
 });

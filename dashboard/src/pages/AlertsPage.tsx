@@ -88,6 +88,8 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
       <td>
         <span className={`badge state-${rule.state}`}>{rule.state}</span>
         {firing > 0 && <div className="small">{firing} firing</div>}
+        {rule.alerts[0] !== undefined && <div className="small">value {Number(rule.alerts[0].value).toPrecision(3)}</div>}
+        <div className="muted small">{rule.lastEvaluation === null ? 'not evaluated yet' : `evaluated ${rule.lastEvaluation.slice(11, 19)}`}</div>
         {rule.health === 'err' && <div className="bad small">{rule.lastError}</div>}
       </td>
       <td className="mono small">{rule.expr}</td>

@@ -1,4 +1,4 @@
-import type { FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { searchLogs } from '../api/client.ts';
 import { Empty, ErrorBox, Loading } from '../components/States.tsx';
@@ -12,6 +12,14 @@ export function LogsPage() {
   const { range, tick } = useTimeRange();
   const [params, setParams] = useSearchParams();
   const traceId = params.get('traceId') ?? '';
+  // Live tail: the newest lines, fetched again every 2 s.
+  const live = params.get('live') === '1';
+  const [liveTick, setLiveTick] = useState(0);
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => setLiveTick((n) => n + 1), 2000);
+    return () => clearInterval(timer);
+  }, [live]);
   const state = useApi(
     () =>
       searchLogs({
@@ -20,10 +28,10 @@ export function LogsPage() {
         severity: params.get('severity') ?? undefined,
         q: params.get('q') ?? undefined,
         startMs: range.startMs,
-        endMs: range.endMs,
+        endMs: live ? Date.now() : range.endMs,
         limit: 200,
       }),
-    [params.toString(), range.startMs, range.endMs, tick],
+    [params.toString(), range.startMs, range.endMs, tick, liveTick],
   );
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -62,6 +70,19 @@ export function LogsPage() {
           <input name="q" defaultValue={params.get('q') ?? ''} />
         </label>
         <button type="submit">Search</button>
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={live}
+            onChange={(e) => {
+              const next = new URLSearchParams(params);
+              if (e.target.checked) next.set('live', '1');
+              else next.delete('live');
+              setParams(next);
+            }}
+          />{' '}
+          Live tail
+        </label>
       </form>
       {state.error !== null && <ErrorBox error={state.error} />}
       {state.data === null && state.loading && <Loading />}

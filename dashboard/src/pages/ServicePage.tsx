@@ -1,10 +1,14 @@
-import { Link, useNavigate, useParams } from 'react-router-dom';
-import { queryInstant, queryRange, searchLogs } from '../api/client.ts';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { Bar, BarChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { queryExemplars, queryInstant, queryRange, searchLogs } from '../api/client.ts';
+import { AlertOnThis } from '../components/AlertOnThis.tsx';
+import { buildLatencyHistogram } from '../data/buildLatencyHistogram.ts';
 import type { PromMatrix } from '../api/types.ts';
 import { Empty, ErrorBox, Loading } from '../components/States.tsx';
 import { TimeSeriesChart } from '../components/TimeSeriesChart.tsx';
 import { buildChartData } from '../data/buildChartData.ts';
-import { formatPercent, formatRate, formatSeconds } from '../data/format.ts';
+import { formatClock, formatPercent, formatRate, formatSeconds } from '../data/format.ts';
 import { serviceQueries } from '../data/serviceQueries.ts';
 import { stepFor, useTimeRange } from '../time.ts';
 import { useApi } from '../useApi.ts';
@@ -15,13 +19,15 @@ const named = (m: PromMatrix, name: string): PromMatrix => m.map((s) => ({ metri
 export function ServicePage() {
   const { service = '' } = useParams();
   const { range, tick } = useTimeRange();
-  const navigate = useNavigate();
+  const [picked, setPicked] = useState<number | null>(null);
   const q = serviceQueries(service);
   const step = stepFor(range, 120);
   const charts = useApi(async () => {
     const r = (query: string) => queryRange(query, range.startMs, range.endMs, step);
-    const [requests, errors, p50, p95, p99] = await Promise.all([r(q.requests), r(q.errors), r(q.latency(0.5)), r(q.latency(0.95)), r(q.latency(0.99))]);
+    const window = `${Math.max(60, Math.round((range.endMs - range.startMs) / 1000))}s`;
+    const [requests, errors, p50, p95, p99, histogram] = await Promise.all([r(q.requests), r(q.errors), r(q.latency(0.5)), r(q.latency(0.95)), r(q.latency(0.99)), queryInstant(q.histogram(window), range.endMs)]);
     return {
+      histogram: buildLatencyHistogram(histogram),
       traffic: buildChartData([...named(requests, 'requests/s'), ...named(errors, 'errors/s')], 'requests/s'),
       latency: buildChartData([...named(p50, 'p50'), ...named(p95, 'p95'), ...named(p99, 'p99')], 'latency', [], 1000),
     };
@@ -47,8 +53,8 @@ export function ServicePage() {
       .sort((a, b) => b.rate - a.rate);
     return { operations, alerts, logs: logs.data };
   }, [service, range.startMs, range.endMs, tick]);
-  // A point of a chart: the traces of this service from that minute.
-  const pick = (t: number) => void navigate(`/traces?service=${encodeURIComponent(service)}&from=${t - 30_000}&to=${t + 30_000}`);
+  // A point of a chart: example traces of this service from that minute.
+  const pick = (t: number) => setPicked(t);
   return (
     <section>
       <h1>{service}</h1>
@@ -61,11 +67,29 @@ export function ServicePage() {
         <div className="two-charts">
           <div className="panel">
             <h2>Requests and errors per second</h2>
+            <AlertOnThis name={`HighErrorRate_${service.replace(/\W/g, '_')}`} query={q.errorRatio} unit="% errors" scale={100} summary={`${service}: {{ $value | humanizePercentage }} of requests fail`} />
             {charts.data.traffic.rows.length === 0 ? <Empty>No requests of {service} in this time range.</Empty> : <TimeSeriesChart data={charts.data.traffic} unit="/s" label={`Requests and errors of ${service}`} onPick={pick} domain={[range.startMs, range.endMs]} />}
           </div>
           <div className="panel">
             <h2>Latency (ms): click a point for that minute's traces</h2>
             {charts.data.latency.rows.length === 0 ? <Empty>No latency histogram of {service} in this time range.</Empty> : <TimeSeriesChart data={charts.data.latency} unit="ms" label={`Latency of ${service}`} onPick={pick} domain={[range.startMs, range.endMs]} />}
+            <AlertOnThis name={`HighLatencyP95_${service.replace(/\W/g, '_')}`} query={q.latency(0.95)} unit="ms p95" scale={1000} summary={`${service}: p95 latency is {{ $value | humanizeDuration }}`} />
+          </div>
+        </div>
+      )}
+      {picked !== null && <ExampleTraces service={service} atMs={picked} exemplarQuery={q.exemplars} onClose={() => setPicked(null)} />}
+      {charts.data !== null && charts.data.histogram.length > 0 && (
+        <div className="panel">
+          <h2>Latency distribution over the time range</h2>
+          <div role="img" aria-label={`Latency distribution of ${service}`}>
+            <ResponsiveContainer width="100%" height={180}>
+              <BarChart data={charts.data.histogram} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+                <XAxis dataKey="label" />
+                <YAxis width={60} />
+                <Tooltip />
+                <Bar dataKey="count" name="requests" fill="var(--accent)" isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
           </div>
         </div>
       )}
@@ -133,3 +157,35 @@ export function ServicePage() {
     </section>
   );
 }
+
+/** Traces of that minute: exemplars of the agent's request-duration histogram where it has them, and a search over the minute. */
+function ExampleTraces({ service, atMs, exemplarQuery, onClose }: { service: string; atMs: number; exemplarQuery: string; onClose: () => void }) {
+  const [from, to] = [atMs - 30_000, atMs + 30_000];
+  const state = useApi(() => queryExemplars(exemplarQuery, from, to), [exemplarQuery, from, to]);
+  const exemplars = (state.data ?? []).flatMap((s) => s.exemplars.map((e) => ({ traceId: e.labels.trace_id ?? e.labels.traceID ?? '', seconds: Number(e.value), at: e.timestamp * 1000, route: s.seriesLabels.route ?? s.seriesLabels.http_route ?? '' }))).filter((e) => e.traceId !== '');
+  const slowest = [...new Map(exemplars.map((e) => [e.traceId, e])).values()].sort((a, b) => b.seconds - a.seconds).slice(0, 10);
+  return (
+    <div className="panel example-traces" aria-label="Example traces">
+      <h2>
+        Traces of {service} around {formatClock(atMs)}{' '}
+        <button type="button" className="link" onClick={onClose}>
+          close
+        </button>
+      </h2>
+      {state.error !== null && <ErrorBox error={state.error} />}
+      {slowest.length > 0 ? (
+        <ul className="plain">
+          {slowest.map((e) => (
+            <li key={e.traceId}>
+              <Link to={`/traces/${e.traceId}`}>{e.traceId}</Link> {e.route} <span className="muted">{formatSeconds(e.seconds)} at {formatClock(e.at)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        state.data !== null && <p className="muted small">No exemplar of {service} in that minute.</p>
+      )}
+      <Link to={`/traces?service=${encodeURIComponent(service)}&from=${from}&to=${to}`}>Every trace of {service} in that minute</Link>
+    </div>
+  );
+}
+
