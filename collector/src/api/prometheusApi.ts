@@ -59,24 +59,17 @@ export function prometheusApiRouter(metrics: MetricStore, options: PrometheusApi
   };
 
   const engine = new Engine(metrics, options.limits);
-  /** Evaluates; an error found on the data (many-to-many matching, say) is Prometheus' 422 `execution`. */
-  const evaluate = async (...args: Parameters<Engine['evaluate']>) => {
+  /** An error found on the data while evaluating (many-to-many matching, say) is Prometheus' 422 `execution`. */
+  const asExecution = async <T>(evaluation: Promise<T>): Promise<T> => {
     try {
-      return await engine.evaluate(...args);
+      return await evaluation;
     } catch (error) {
       if (error instanceof PromQLError) throw new QueryLimitError('execution', error.message);
       throw error;
     }
   };
-
-  const evaluateRange = async (...args: Parameters<Engine['evaluateRange']>) => {
-    try {
-      return await engine.evaluateRange(...args);
-    } catch (error) {
-      if (error instanceof PromQLError) throw new QueryLimitError('execution', error.message);
-      throw error;
-    }
-  };
+  const evaluate = (...args: Parameters<Engine['evaluate']>) => asExecution(engine.evaluate(...args));
+  const evaluateRange = (...args: Parameters<Engine['evaluateRange']>) => asExecution(engine.evaluateRange(...args));
 
   route('/api/v1/query', async (p) => {
     const expr = parseQuery(p.get('query'));

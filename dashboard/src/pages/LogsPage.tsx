@@ -1,9 +1,10 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { searchLogs } from '../api/client.ts';
 import { Empty, ErrorBox, Loading } from '../components/States.tsx';
 import { useTimeRange } from '../time.ts';
 import { useApi } from '../useApi.ts';
+import { useSearchForm } from '../useSearchForm.ts';
 
 const FIELDS = ['traceId', 'service', 'severity', 'q'] as const;
 
@@ -33,17 +34,7 @@ export function LogsPage() {
       }),
     [params.toString(), range.startMs, range.endMs, tick, liveTick],
   );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const next = new URLSearchParams(params);
-    for (const f of FIELDS) {
-      const v = String(form.get(f) ?? '').trim();
-      if (v === '') next.delete(f);
-      else next.set(f, v);
-    }
-    setParams(next);
-  };
+  const submit = useSearchForm(FIELDS);
   return (
     <section>
       <h1>Logs</h1>

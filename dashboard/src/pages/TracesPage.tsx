@@ -1,4 +1,3 @@
-import { type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { listOperations, listServices, searchTraces } from '../api/client.ts';
@@ -7,13 +6,14 @@ import { buildTraceSummaries } from '../data/buildWaterfallData.ts';
 import { formatClock, formatSeconds } from '../data/format.ts';
 import { useTimeRange } from '../time.ts';
 import { useApi } from '../useApi.ts';
+import { useSearchForm } from '../useSearchForm.ts';
 
 const FIELDS = ['service', 'operation', 'tags', 'minDuration', 'maxDuration', 'limit'] as const;
 
 /** Trace search by service, operation, tags, duration and time: a duration-over-time scatter and a list. */
 export function TracesPage() {
   const { range, tick } = useTimeRange();
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const navigate = useNavigate();
   const service = params.get('service') ?? '';
   const services = useApi(listServices, []);
@@ -34,17 +34,7 @@ export function TracesPage() {
           }).then(buildTraceSummaries),
     [params.toString(), range.startMs, range.endMs, tick],
   );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const next = new URLSearchParams(params);
-    for (const f of FIELDS) {
-      const v = String(form.get(f) ?? '').trim();
-      if (v === '') next.delete(f);
-      else next.set(f, v);
-    }
-    setParams(next);
-  };
+  const submit = useSearchForm(FIELDS);
   return (
     <section>
       <h1>Traces</h1>
