@@ -1,7 +1,7 @@
 import { LABEL_NAME, type Labels } from '../model/metric.ts';
 import { PromQLError, type Expr } from './ast.ts';
-import { labelsKey, type Run, type Value } from './Engine.ts';
-import { DATE, MATH, OVER_TIME, bucketQuantile, dropName, expandTemplate, extrapolatedRate, instantValue, linearRegression, quantile, type Sample } from './functions.ts';
+import type { Run, Value } from './Engine.ts';
+import { DATE, MATH, OVER_TIME, bucketOf, bucketQuantile, dropName, expandTemplate, extrapolatedRate, instantValue, linearRegression, quantile, type Sample } from './functions.ts';
 
 /** A function call at t. */
 export function evalCall(run: Run, e: Extract<Expr, { kind: 'call' }>, t: number): Value {
@@ -97,13 +97,11 @@ export function evalCall(run: Run, e: Extract<Expr, { kind: 'call' }>, t: number
       const q = run.scalar(e.args[0]!, t);
       const groups = new Map<string, { labels: Labels; buckets: Array<{ upperBound: number; count: number }> }>();
       for (const s of run.vector(e.args[1]!, t)) {
-        const le = Number(s.labels.le === '+Inf' ? Infinity : s.labels.le);
-        if (s.labels.le === undefined || Number.isNaN(le)) continue;
-        const { le: _le, ...rest } = dropName(s.labels);
-        const key = labelsKey(rest);
-        let g = groups.get(key);
-        if (g === undefined) groups.set(key, (g = { labels: rest, buckets: [] }));
-        g.buckets.push({ upperBound: le, count: s.value });
+        const b = bucketOf(s.labels);
+        if (b === null) continue;
+        let g = groups.get(b.key);
+        if (g === undefined) groups.set(b.key, (g = { labels: b.histogram, buckets: [] }));
+        g.buckets.push({ upperBound: b.le, count: s.value });
       }
       return vec([...groups.values()].map((g) => ({ labels: g.labels, value: bucketQuantile(q, g.buckets), t })));
     }

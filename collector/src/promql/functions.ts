@@ -127,6 +127,14 @@ export function quantile(q: number, values: Numbers): number {
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
 }
 
+/** A classic-histogram bucket's upper bound and the labels (and key) of its histogram; null for a series without a usable `le`. */
+export function bucketOf(labels: Labels): { le: number; histogram: Labels; key: string } | null {
+  const le = Number(labels.le === '+Inf' ? Infinity : labels.le);
+  if (labels.le === undefined || Number.isNaN(le)) return null;
+  const { le: _le, ...histogram } = dropName(labels);
+  return { le, histogram, key: JSON.stringify(Object.entries(histogram).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+}
+
 /** Prometheus' classic-histogram quantile over `le` buckets (promql/quantile.go bucketQuantile, 2.42). */
 export function bucketQuantile(q: number, buckets: Array<{ upperBound: number; count: number }>): number {
   if (Number.isNaN(q)) return NaN;

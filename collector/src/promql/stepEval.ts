@@ -1,7 +1,7 @@
 import type { Labels } from '../model/metric.ts';
 import { isStaleAt, type SeriesSamples } from '../store/types.ts';
 import type { Expr, VectorSelector } from './ast.ts';
-import { bucketQuantile, dropName, extrapolatedRateIn, instantValue, OVER_TIME, type Numbers, type RangeSeries } from './functions.ts';
+import { bucketOf, bucketQuantile, dropName, extrapolatedRateIn, instantValue, OVER_TIME, type Numbers, type RangeSeries } from './functions.ts';
 import { keyWithout, labelsKey } from './Engine.ts';
 
 /** An instant vector's series over every step of a range query: its value at each step, and whether it has one. */
@@ -215,13 +215,11 @@ function groupLabels(labels: Labels, grouping: readonly string[], without: boole
 function quantileSteps(q: number, input: StepSeries[], n: number): StepSeries[] {
   const groups = new Map<string, { labels: Labels; members: Array<{ le: number; s: StepSeries }> }>();
   for (const s of input) {
-    const le = Number(s.labels.le === '+Inf' ? Infinity : s.labels.le);
-    if (s.labels.le === undefined || Number.isNaN(le)) continue;
-    const { le: _le, ...rest } = dropName(s.labels);
-    const key = labelsKey(rest);
-    let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { labels: rest, members: [] }));
-    g.members.push({ le, s });
+    const b = bucketOf(s.labels);
+    if (b === null) continue;
+    let g = groups.get(b.key);
+    if (g === undefined) groups.set(b.key, (g = { labels: b.histogram, members: [] }));
+    g.members.push({ le: b.le, s });
   }
   const out: StepSeries[] = [];
   for (const g of groups.values()) {

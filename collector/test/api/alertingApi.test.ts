@@ -56,6 +56,14 @@ async function evaluateAt(collector: Running, clock: { now: number }, t: number,
   collector.alerting.manager.tick();
 }
 
+/** Pending at T0, firing at +30 s, sent to the webhook after its group_wait (+45 s). */
+async function fireAndNotify(at: { collector: Running; hook: WebhookReceiverServer }, clock: { now: number }) {
+  await evaluateAt(at.collector, clock, T0, 150);
+  await evaluateAt(at.collector, clock, T0 + 30_000, 150);
+  await evaluateAt(at.collector, clock, T0 + 45_000, 150);
+  await eventually(async () => at.hook.payloads[0]);
+}
+
 const send = (url: string, method: string, body?: unknown, user?: string) =>
   fetch(url, { method, headers: { 'content-type': 'application/json', ...(user !== undefined && { 'x-mirador-user': user }) }, ...(body !== undefined && { body: JSON.stringify(body) }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
 
@@ -156,10 +164,7 @@ describe('alerting through the collector', () => {
   it('sends a resolution held for the group interval after a restart', async () => {
     const clock = { now: T0 };
     const first = await start({ rules: RULES, clock });
-    await evaluateAt(first.collector, clock, T0, 150);
-    await evaluateAt(first.collector, clock, T0 + 30_000, 150);
-    await evaluateAt(first.collector, clock, T0 + 45_000, 150);
-    await eventually(async () => first.hook.payloads[0]);
+    await fireAndNotify(first, clock);
     await evaluateAt(first.collector, clock, T0 + 60_000, 40); // resolved, held until the group interval has passed
     await first.collector.stop();
     const second = await start({ dataDir: first.dataDir, rulesDir: first.rulesDir, clock });
@@ -182,10 +187,7 @@ describe('alerting through the collector', () => {
   it('keeps a firing alert firing across a restart, with its active-since time, without notifying again', async () => {
     const clock = { now: T0 };
     const first = await start({ rules: RULES, clock });
-    await evaluateAt(first.collector, clock, T0, 150);
-    await evaluateAt(first.collector, clock, T0 + 30_000, 150);
-    await evaluateAt(first.collector, clock, T0 + 45_000, 150);
-    await eventually(async () => first.hook.payloads[0]);
+    await fireAndNotify(first, clock);
     await first.collector.stop();
 
     // The same data dir and rule files; the receiver has the same name (at a new address).
