@@ -32,15 +32,21 @@ export function parseTimeRange(params: URLSearchParams, nowMs: number): TimeRang
 export function useTimeRange(): { range: TimeRange; tick: number } {
   const [params] = useSearchParams();
   const refresh = REFRESH[params.get('refresh') ?? '30s'] ?? 30_000;
-  const [now, setNow] = useState(() => Date.now());
+  const key = params.toString();
+  const [clock, setClock] = useState(() => ({ key, now: Date.now() }));
   useEffect(() => {
     if (refresh === 0 || params.has('from')) return;
-    const timer = setInterval(() => setNow(Date.now()), refresh);
+    const timer = setInterval(() => setClock({ key, now: Date.now() }), refresh);
     return () => clearInterval(timer);
-  }, [refresh, params]);
-  // A relative range ends at the last tick, so it moves with the clock.
-  const range = useMemo(() => parseTimeRange(params, now), [params, now]);
-  return { range, tick: now };
+  }, [refresh, params, key]);
+  // A changed URL (another range, another search) reads the clock anew, auto-refresh or not.
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the clock is outside React: read it when the URL changes
+    if (clock.key !== key) setClock({ key, now: Date.now() });
+  }, [key, clock.key]);
+  // A relative range ends at the last reading, so it moves with the clock.
+  const range = useMemo(() => parseTimeRange(params, clock.now), [params, clock.now]);
+  return { range, tick: clock.now };
 }
 
 /** A step for a range query that gives about `points` points, a whole number of seconds, at least 15 s. */
