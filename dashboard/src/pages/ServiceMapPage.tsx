@@ -71,7 +71,7 @@ export function ServiceMapPage() {
       {graph !== null && graph.nodes.length > 0 && (
         <div className="map-layout">
           <div className="map" aria-label="Service map">
-            <ReactFlow nodes={graph.nodes} edges={graph.edges} fitView nodesDraggable={false} onNodeClick={(_e, n) => select(n.id)} onEdgeClick={(_e, e) => select(e.id)} onPaneClick={() => select(null)} proOptions={{ hideAttribution: true }}>
+            <ReactFlow nodes={graph.nodes} edges={graph.edges} fitView fitViewOptions={{ padding: 0.05 }} minZoom={0.15} nodesDraggable={false} onNodeClick={(_e, n) => select(n.id)} onEdgeClick={(_e, e) => select(e.id)} onPaneClick={() => select(null)} proOptions={{ hideAttribution: true }}>
               <Background />
               <Controls showInteractive={false} />
             </ReactFlow>
