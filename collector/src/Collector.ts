@@ -8,7 +8,7 @@ import { jaegerApiRouter } from './api/jaegerApi.ts';
 import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
 import { prometheusProxyRouter } from './api/prometheusProxy.ts';
-import { dashboardDir, dashboardRouter } from './api/dashboardRouter.ts';
+import { dashboardDir, dashboardRouter, securityHeaders } from './api/dashboardRouter.ts';
 import type { CollectorConfig } from './config/config.ts';
 import { parseExposition } from './metrics/exposition.ts';
 import { Ingest } from './pipeline/Ingest.ts';
@@ -77,6 +77,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const app = express();
   app.disable('x-powered-by');
   const budget = new ByteBudget(config.limits.maxInFlightBytes);
+  app.use(securityHeaders);
   app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
   app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));

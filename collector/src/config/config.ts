@@ -47,7 +47,8 @@ export type ParsedCommandLine = { kind: 'run'; config: CollectorConfig } | { kin
 /** Reads flags, environment and config file into one validated configuration. */
 export function resolveConfig(sources: ConfigSources): ParsedCommandLine {
   const flagOptions: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, help: { type: 'boolean' } };
-  for (const o of OPTIONS) flagOptions[o.flag.slice(2)] = { type: 'string' };
+  // A boolean option is a bare flag (`--insecure`); its environment variable and file key take true or false.
+  for (const o of OPTIONS) flagOptions[o.flag.slice(2)] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args: [...sources.argv], options: flagOptions, strict: true, allowPositionals: false });
@@ -60,7 +61,7 @@ export function resolveConfig(sources: ConfigSources): ParsedCommandLine {
   const fromFile = configFile === null ? new Map<string, { value: unknown; where: string }>() : readConfigFile(configFile);
   const values = new Map<string, string | number | boolean>();
   for (const o of OPTIONS) {
-    const flag = parsed.values[o.flag.slice(2)] as string | undefined;
+    const flag = parsed.values[o.flag.slice(2)] as string | boolean | undefined;
     const env = sources.env[o.env];
     const file = fromFile.get(o.key);
     const [raw, where] =
@@ -80,6 +81,14 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   if (n('derive.interval') < 1000) throw new ConfigError(`derive.interval: expected at least 1s, got ${n('derive.interval')} ms`);
   if (n('limits.maxInFlightBytes') < n('limits.maxBodyBytes')) {
     throw new ConfigError(`limits.maxInFlightBytes (${n('limits.maxInFlightBytes')}) must be at least limits.maxBodyBytes (${n('limits.maxBodyBytes')}), or no request of the largest size could be read`);
+  }
+  // Anyone who can reach the port could send or read everything: only the loopback interface, unless told otherwise.
+  const host = s('host');
+  const loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
+  if (!loopback && v.get('insecure') !== true) {
+    throw new ConfigError(
+      `host: ${host} would let anyone who reaches it send telemetry and read every trace, log and metric, and the collector cannot ask who they are yet. Listen on 127.0.0.1 (the default) behind a proxy that authenticates, or pass --insecure (MIRADOR_INSECURE=true) to accept that`,
+    );
   }
   if (n('alerting.evaluationInterval') < 1000) throw new ConfigError(`alerting.evaluationInterval: expected at least 1s, got ${n('alerting.evaluationInterval')} ms`);
   const urls = (k: string) => s(k).split(',').map((u) => u.trim()).filter((u) => u !== '');

@@ -29,6 +29,7 @@ export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** The option table (see module comment). */
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'host', flag: '--host', env: 'MIRADOR_HOST', type: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  { key: 'insecure', flag: '--insecure', env: 'MIRADOR_INSECURE', type: 'boolean', default: false, help: 'listen beyond the loopback interface although nothing asks who sends or reads (the collector has no users or ingest tokens yet)' },
   { key: 'port', flag: '--port', env: 'MIRADOR_PORT', type: 'port', default: DEFAULT_HTTP_PORT, help: 'HTTP port: OTLP/HTTP, query API, dashboard (0 picks a free port)' },
   { key: 'grpcPort', flag: '--grpc-port', env: 'MIRADOR_GRPC_PORT', type: 'port', default: DEFAULT_GRPC_PORT, help: 'OTLP/gRPC port (0 picks a free port, off turns gRPC off)' },
   { key: 'dataDir', flag: '--data-dir', env: 'MIRADOR_DATA_DIR', type: 'string', default: './data', help: 'directory of the embedded store' },

@@ -52,6 +52,15 @@ describe('resolveConfig', () => {
     expect(() => config(['--max-body-bytes', '100MiB'])).toThrow('limits.maxInFlightBytes (67108864) must be at least limits.maxBodyBytes (104857600)');
   });
 
+  it('refuses to listen beyond the loopback interface unless told --insecure (nothing asks who sends or reads yet)', () => {
+    expect(() => config(['--host', '0.0.0.0'])).toThrow(ConfigError);
+    expect(() => config(['--host', '0.0.0.0'])).toThrow(/host: 0\.0\.0\.0 would let anyone .* pass --insecure \(MIRADOR_INSECURE=true\)/);
+    expect(config(['--host', '0.0.0.0', '--insecure']).host).toBe('0.0.0.0');
+    expect(config(['--host', '10.1.2.3'], { MIRADOR_INSECURE: 'true' }).host).toBe('10.1.2.3');
+    expect(config(['--host', '::1']).host).toBe('::1');
+    expect(() => config(['--host', '10.1.2.3'], { MIRADOR_INSECURE: 'maybe' })).toThrow('MIRADOR_INSECURE: expected true or false, got "maybe"');
+  });
+
   it('names the environment variable when its value is bad', () => {
     expect(() => config([], { MIRADOR_MAX_BODY_BYTES: 'big' })).toThrow('MIRADOR_MAX_BODY_BYTES: expected a size such as 16MiB or 1048576, got "big"');
   });
