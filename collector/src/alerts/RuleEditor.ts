@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { SerialQueue } from '../pipeline/SerialQueue.ts';
 import type { AlertHistory } from './AlertHistory.ts';
 import { writeFileAtomically } from '../store/writeFileAtomically.ts';
 import { checkRule, parseRuleDuration, parseRuleYaml, readRuleFiles, readRuleText, RuleFileError, ruleFilePaths, type FieldProblem, type GroupDefinition, type RuleDefinition, type RuleFields } from './ruleFiles.ts';
@@ -44,7 +45,7 @@ export class RuleEditor {
   private readonly manager: RuleManager;
   private readonly history: AlertHistory;
   private readonly now: () => number;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(options: { globs: string; manager: RuleManager; history: AlertHistory; now: () => number }) {
     this.globs = options.globs;
@@ -55,7 +56,7 @@ export class RuleEditor {
 
   /** Reads every rule file anew and applies them; on any problem the running rules stay as they were and the problems are thrown. */
   reload(): Promise<GroupDefinition[]> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const groups = readRuleFiles(this.globs);
       await this.manager.replace(groups);
       return groups;
@@ -64,7 +65,7 @@ export class RuleEditor {
 
   /** Adds a rule to a group (created, in `file` or the first rule file, if it does not exist). */
   create(group: string, change: RuleChange, options: { file?: string; interval?: string }, user: string): Promise<RuleDefinition> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const fields = normalise(change);
       const rule = checked(fields);
       const found = this.findGroupFile(group);
@@ -86,7 +87,7 @@ export class RuleEditor {
 
   /** Changes the given fields of a rule. */
   update(address: RuleAddress, change: RuleChange, user: string): Promise<RuleDefinition> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const file = this.requireGroupFile(address.group);
       let before: RuleFields = {};
       let after: RuleFields = {};
@@ -113,7 +114,7 @@ export class RuleEditor {
 
   /** Removes a rule. */
   delete(address: RuleAddress, user: string): Promise<void> {
-    return this.serially(async () => {
+    return this.queue.run(async () => {
       const file = this.requireGroupFile(address.group);
       let before: unknown = null;
       await this.edit(file, (doc) => {
@@ -172,11 +173,6 @@ export class RuleEditor {
     return files[0]!;
   }
 
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
 }
 
 /** Accepts the API's camelCase `keepFiringFor` beside the file format's `keep_firing_for`. */

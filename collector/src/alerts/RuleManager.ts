@@ -1,4 +1,5 @@
 import type { Labels } from '../model/metric.ts';
+import { SerialQueue } from '../pipeline/SerialQueue.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import type { AlertHistory, HistoryEntry } from './AlertHistory.ts';
 import { AlertingRule, type Alert } from './AlertingRule.ts';
@@ -48,7 +49,7 @@ export class RuleManager {
   private readonly timers = new Map<RuleGroup, NodeJS.Timeout>();
   private tickTimer: NodeJS.Timeout | null = null;
   /** Evaluations and replacements run one at a time, so a reload never meets a half-evaluated group. */
-  private exclusive: Promise<unknown> = Promise.resolve();
+  private readonly exclusive = new SerialQueue();
   private saved: SavedAlertState | null = null;
   private dirty = false;
   private running = false;
@@ -70,7 +71,7 @@ export class RuleManager {
 
   /** Replaces the rule set: state of rules that stay is kept; series of removed groups are marked stale. */
   replace(definitions: GroupDefinition[]): Promise<void> {
-    return this.serially(async () => {
+    return this.exclusive.run(async () => {
       const next = new Map<string, RuleGroup>();
       for (const d of definitions) {
         const group = new RuleGroup(d, this.options.defaultIntervalMs);
@@ -103,14 +104,14 @@ export class RuleManager {
     this.running = false;
     for (const g of this.groupsByName.values()) this.unschedule(g);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
-    await this.exclusive;
+    await this.exclusive.run(async () => undefined);
     await Promise.all(this.options.notifiers.map((n) => n.stop()));
     this.save();
   }
 
   /** Evaluates one group at ts (the schedule calls this; tests call it with stepped time). */
   evaluateGroup(name: string, ts: number): Promise<void> {
-    return this.serially(async () => {
+    return this.exclusive.run(async () => {
       const group = this.groupsByName.get(name);
       if (group === undefined) throw new Error(`no rule group named ${JSON.stringify(name)}`);
       await this.evaluate(group, ts);
@@ -217,7 +218,7 @@ export class RuleManager {
 
   private async runSlot(group: RuleGroup, ts: number): Promise<void> {
     this.timers.delete(group);
-    await this.serially(async () => {
+    await this.exclusive.run(async () => {
       if (this.groupsByName.get(group.name) !== group) return;
       await this.evaluate(group, ts);
     }).catch((error: unknown) => this.options.log.error('rule group evaluation failed', { group: group.name, error }));
@@ -225,11 +226,5 @@ export class RuleManager {
     const late = Math.floor((this.options.now() - ts) / group.intervalMs) - 1;
     if (late > 0) this.options.observer.missed(group.name, late);
     this.schedule(group, ts);
-  }
-
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.exclusive.then(task, task);
-    this.exclusive = run.catch(() => undefined);
-    return run;
   }
 }

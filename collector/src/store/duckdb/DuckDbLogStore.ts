@@ -5,7 +5,7 @@ import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/l
 import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
-import { WriteQueue } from './WriteQueue.ts';
+import { SerialQueue } from '../../pipeline/SerialQueue.ts';
 import { appendBatch } from './appendBatch.ts';
 import { SqlParams, type SqlReader, likeLiteral } from './sqlParams.ts';
 
@@ -46,7 +46,7 @@ interface LogExtra {
 /** Log records in the embedded DuckDB database. */
 export class DuckDbLogStore implements LogStore {
   private readonly write: DuckDBConnection;
-  private readonly writes = new WriteQueue();
+  private readonly writes = new SerialQueue();
   private readonly read: SqlReader;
   private readonly resources: ResourceCatalog;
   private readonly traceIndex = new TraceTimeIndex('log_traces');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WriteQueue } from './WriteQueue.ts';
+import { SerialQueue } from '../../pipeline/SerialQueue.ts';
 import type { DuckDBConnection, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { Labels, MetricMetadata, MetricSample, MetricType } from '../../model/metric.ts';
 import { STALE_NAN, isStaleNaN } from '../../model/metric.ts';
@@ -86,7 +86,7 @@ function matchersSql(matchers: readonly LabelMatcher[], params: SqlParams): stri
 /** Metric samples in the embedded DuckDB database: a series table, a sample table and metadata. */
 export class DuckDbMetricStore implements MetricStore {
   private readonly write: DuckDBConnection;
-  private readonly writes = new WriteQueue();
+  private readonly writes = new SerialQueue();
   private readonly read: SqlReader;
   /** Every stored series by its key, so a series row is written once. */
   private readonly series: Map<string, bigint>;

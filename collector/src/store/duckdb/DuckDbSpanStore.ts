@@ -5,7 +5,7 @@ import { SPAN_KIND_NAMES, StatusCode, type SpanEvent, type SpanLink, type SpanRe
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
-import { WriteQueue } from './WriteQueue.ts';
+import { SerialQueue } from '../../pipeline/SerialQueue.ts';
 import { appendBatch } from './appendBatch.ts';
 import { SqlParams, type SqlReader, jsonKeyPath } from './sqlParams.ts';
 
@@ -58,7 +58,7 @@ interface SpanExtra {
 /** Spans in the embedded DuckDB database. */
 export class DuckDbSpanStore implements SpanStore {
   private readonly write: DuckDBConnection;
-  private readonly writes = new WriteQueue();
+  private readonly writes = new SerialQueue();
   private readonly read: SqlReader;
   private readonly resources: ResourceCatalog;
   private readonly traceIndex = new TraceTimeIndex('span_traces');
