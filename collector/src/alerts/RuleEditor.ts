@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 import { SerialQueue } from '../pipeline/SerialQueue.ts';
+import { modelDuration } from '../promql/ast.ts';
 import type { AlertHistory } from './AlertHistory.ts';
 import { writeFileAtomically } from '../store/writeFileAtomically.ts';
-import { checkRule, parseRuleDuration, parseRuleYaml, readRuleFiles, readRuleText, RuleFileError, ruleFilePaths, type FieldProblem, type GroupDefinition, type RuleDefinition, type RuleFields } from './ruleFiles.ts';
+import { checkRule, parseRuleYaml, readRuleFiles, readRuleText, RuleFileError, ruleFilePaths, type FieldProblem, type GroupDefinition, type RuleDefinition, type RuleFields } from './ruleFiles.ts';
 import type { RuleManager } from './RuleManager.ts';
 import { withThreshold, type Threshold } from './threshold.ts';
 
@@ -73,7 +74,7 @@ export class RuleEditor {
       await this.edit(file, (doc) => {
         let groupNode = groupIn(doc, group);
         if (groupNode === null) {
-          if (options.interval !== undefined && (parseRuleDuration(options.interval) ?? 0) <= 0) throw new RuleEditError(400, 'invalid rule group', [{ field: 'interval', message: `expected a positive duration such as 30s or 1m, got ${JSON.stringify(options.interval)}` }]);
+          if (options.interval !== undefined && (modelDuration(options.interval) ?? 0) <= 0) throw new RuleEditError(400, 'invalid rule group', [{ field: 'interval', message: `expected a positive duration such as 30s or 1m, got ${JSON.stringify(options.interval)}` }]);
           const groups = ensureGroups(doc);
           groupNode = doc.createNode({ name: group, ...(options.interval !== undefined && { interval: options.interval }), rules: [] }) as YAMLMap;
           groups.add(groupNode);

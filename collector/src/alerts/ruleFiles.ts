@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { LABEL_NAME, METRIC_NAME } from '../model/metric.ts';
-import { parsePromQL, PromQLError } from '../promql/ast.ts';
+import { modelDuration, parsePromQL, PromQLError } from '../promql/ast.ts';
 import { AlertTemplate, TemplateError } from './template.ts';
 
 /**
@@ -64,29 +64,20 @@ export interface FieldProblem {
 
 const GROUP_FIELDS = ['name', 'interval', 'limit', 'rules'];
 const RULE_FIELDS = ['alert', 'record', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'];
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_MS = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
-
-/** A duration as Prometheus' configuration writes it (`5m`, `1h30m`, `0`), in ms; null when it is not one. */
-export function parseRuleDuration(text: string): number | null {
-  if (text === '0') return 0;
-  const m = DURATION.exec(text);
-  if (m === null || text === '') return null;
-  return DURATION_MS.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
-}
-
 /** A duration in Prometheus' own shortest form (`1h30m`, `90s` → `1m30s`, `0s`). */
 export function formatRuleDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = '';
   let rest = ms;
-  ['y', 'w', 'd', 'h', 'm', 's', 'ms'].forEach((unit, i) => {
-    const n = Math.floor(rest / DURATION_MS[i]!);
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(rest / size);
     if (n > 0) out += `${n}${unit}`;
-    rest -= n * DURATION_MS[i]!;
-  });
+    rest -= n * size;
+  }
   return out;
 }
+
+const UNITS: Array<[string, number]> = [['y', 31_536_000_000], ['w', 604_800_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
 
 /** The fields of one rule, as a file or the rule-editing API gives them. */
 export interface RuleFields {
@@ -127,7 +118,7 @@ export function checkRule(fields: RuleFields, line: number): { rule: RuleDefinit
   const duration = (field: 'for' | 'keep_firing_for'): number => {
     const raw = fields[field];
     if (raw === undefined || raw === null) return 0;
-    const ms = parseRuleDuration(String(raw));
+    const ms = modelDuration(String(raw));
     if (ms === null) problem(field, `not a valid duration string: ${JSON.stringify(String(raw))} (expected a duration such as 5m, 1h30m or 0)`);
     return ms ?? 0;
   };
@@ -213,7 +204,7 @@ export function readRuleText(file: string, text: string): GroupDefinition[] {
     const intervalNode = groupNode.get('interval', true) as Node | undefined;
     let intervalMs: number | null = null;
     if (intervalNode !== undefined && isScalar(intervalNode) && intervalNode.value !== null) {
-      intervalMs = parseRuleDuration(String(intervalNode.value));
+      intervalMs = modelDuration(String(intervalNode.value));
       if (intervalMs === null || intervalMs === 0) at(intervalNode, `interval: expected a positive duration such as 30s or 1m, got ${JSON.stringify(String(intervalNode.value))}`);
     }
     const limitNode = groupNode.get('limit', true) as Node | undefined;

@@ -80,21 +80,29 @@ export type ValueType = 'scalar' | 'string' | 'vector' | 'matrix';
 
 const BINARY_OPS: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^', Eql: '==', Neq: '!=', Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=', And: 'and', Or: 'or', Unless: 'unless', Atan2: 'atan2' };
 const MATCH_TYPES: Record<string, LabelMatcher['type']> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
-/** A Prometheus duration (`5m`, `1h30m`, `250ms`) in milliseconds. */
+const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_MS = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+
+/**
+ * A duration as Prometheus writes one everywhere (model.ParseDuration: units
+ * from years down to milliseconds, each at most once and in that order, or
+ * `0`), in ms; null when the text is not one. PromQL ranges, rule files and
+ * configuration all read durations this way.
+ */
+export function modelDuration(text: string): number | null {
+  if (text === '0') return 0;
+  const m = DURATION.exec(text);
+  if (m === null || text === '') return null;
+  return DURATION_MS.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
+}
+
+/** A Prometheus duration (`5m`, `1h30m`, `250ms`), or a number of seconds as the HTTP API takes them, in milliseconds. */
 export function parseDuration(text: string): number {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const re = /(\d+)(ms|y|w|d|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index !== consumed) break;
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    consumed += m[0].length;
-  }
-  if (consumed !== text.length || consumed === 0) throw new PromQLError(`invalid duration ${JSON.stringify(text)}`);
-  return total;
+  const ms = modelDuration(text);
+  if (ms === null) throw new PromQLError(`invalid duration ${JSON.stringify(text)}`);
+  return ms;
 }
 
 /** Parses a PromQL expression with Prometheus' own grammar into an {@link Expr}, refusing what does not type-check. */

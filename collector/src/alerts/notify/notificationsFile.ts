@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import { modelDuration } from '../../promql/ast.ts';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
-import { parseRuleDuration, parseRuleYaml, RuleFileError } from '../ruleFiles.ts';
+import { parseRuleYaml, RuleFileError } from '../ruleFiles.ts';
 import { WEBHOOK_DEFAULTS, type WebhookReceiver } from './WebhookNotifier.ts';
 
 /** Where alerts go, as the notifications file says. */
@@ -75,7 +76,7 @@ export function readNotificationsFile(file: string): NotificationsConfig {
       if (!isHttpUrl(url)) at(item.get('url', true) as Node ?? item, `webhook ${JSON.stringify(name)}: url: expected an http(s) URL, got ${JSON.stringify(url)}`);
       const duration = (key: string, fallback: number): number => {
         if (raw[key] === undefined) return fallback;
-        const ms = parseRuleDuration(String(raw[key]));
+        const ms = modelDuration(String(raw[key]));
         if (ms === null || ms <= 0) at(item.get(key, true) as Node, `webhook ${JSON.stringify(name)}: ${key}: expected a positive duration such as 30s or 5m, got ${JSON.stringify(raw[key])}`);
         return ms ?? fallback;
       };
