@@ -27,25 +27,43 @@ export function remoteWriteBody(request: object): Buffer {
   return snappy.compressSync(restoreStaleBits(Buffer.from(writeRequestType.encode(writeRequestType.fromObject(request)).finish())));
 }
 
-/**
- * The uncompressed WriteRequest of samples (grouped into one time series per
- * label set, samples in the order given) and metadata; stale markers, by
- * their flag or their bits, get the exact bits Prometheus looks for.
- */
-export function encodeWriteRequest(samples: readonly MetricSample[], metadata: readonly MetricMetadata[] = []): Buffer {
-  const bySeries = new Map<string, { labels: Array<{ name: string; value: string }>; samples: Array<{ value: number; timestamp: number }> }>();
-  let placeholders = false;
+/** One time series of a WriteRequest being built: its labels (sorted by name) and samples. */
+export interface WriteSeries {
+  /** The label set's identity, from the sorted names and values. */
+  key: string;
+  labels: Array<{ name: string; value: string }>;
+  samples: Array<{ value: number; timestamp: number; stale: boolean }>;
+}
+
+/** Samples grouped into one series per label set, samples in the order given; each sample's labels sorted once. */
+export function seriesOf(samples: readonly MetricSample[]): WriteSeries[] {
+  const bySeries = new Map<string, WriteSeries>();
   for (const s of samples) {
     const names = Object.keys(s.labels).sort();
     const key = names.map((n) => `${n}\xff${s.labels[n]}`).join('\xfe');
     let series = bySeries.get(key);
-    if (series === undefined) bySeries.set(key, (series = { labels: names.map((name) => ({ name, value: s.labels[name]! })), samples: [] }));
-    const stale = s.stale === true;
-    placeholders ||= stale;
-    series.samples.push({ value: stale ? PLACEHOLDER.value : s.value, timestamp: Math.trunc(s.timestampMs) });
+    if (series === undefined) bySeries.set(key, (series = { key, labels: names.map((name) => ({ name, value: s.labels[name]! })), samples: [] }));
+    series.samples.push({ value: s.value, timestamp: Math.trunc(s.timestampMs), stale: s.stale === true });
   }
+  return [...bySeries.values()];
+}
+
+/** The uncompressed WriteRequest of samples and metadata; stale markers, by their flag or their bits, get the exact bits Prometheus looks for. */
+export function encodeWriteRequest(samples: readonly MetricSample[], metadata: readonly MetricMetadata[] = []): Buffer {
+  return encodeSeries(seriesOf(samples), metadata);
+}
+
+/** The uncompressed WriteRequest of series already grouped (see {@link seriesOf}). */
+export function encodeSeries(series: readonly WriteSeries[], metadata: readonly MetricMetadata[] = []): Buffer {
+  let placeholders = false;
   const request = {
-    timeseries: [...bySeries.values()],
+    timeseries: series.map((s) => ({
+      labels: s.labels,
+      samples: s.samples.map((x) => {
+        placeholders ||= x.stale;
+        return { value: x.stale ? PLACEHOLDER.value : x.value, timestamp: x.timestamp };
+      }),
+    })),
     metadata: metadata.map((m) => ({ type: METADATA_TYPES[m.type] ?? 0, metricFamilyName: m.metric, help: m.help, unit: m.unit })),
   };
   const raw = Buffer.from(writeRequestType.encode(writeRequestType.fromObject(request)).finish());

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import snappy from 'snappy';
 import type { MetricMetadata, MetricSample } from '../../model/metric.ts';
-import { encodeWriteRequest } from '../../metrics/remoteWriteEncode.ts';
+import { encodeSeries, seriesOf, type WriteSeries } from '../../metrics/remoteWriteEncode.ts';
 import { QueueFullError } from '../../pipeline/BatchWriter.ts';
 import { ShardLog, type LogRecord } from './ShardLog.ts';
 
@@ -77,13 +77,14 @@ export class RemoteWriteQueue {
     if (this.bufferedBytes >= this.options.maxBufferBytes) {
       throw new QueueFullError(`the remote-write buffer holds ${this.bufferedBytes} bytes (limit ${this.options.maxBufferBytes}); ${this.options.url} is not taking data`);
     }
-    const shards: MetricSample[][] = this.logs.map(() => []);
-    for (const s of samples) shards[shardOf(s.labels, this.logs.length)]!.push(s);
+    // Grouped into series once (each sample's labels sorted once); a series goes to the shard its key hashes to.
+    const shards: WriteSeries[][] = this.logs.map(() => []);
+    for (const series of seriesOf(samples)) shards[shardOf(series.key, this.logs.length)]!.push(series);
     await Promise.all(
       shards.map(async (part, i) => {
         const meta = i === 0 ? metadata : [];
         if (part.length === 0 && meta.length === 0) return;
-        await this.logs[i]!.append(snappy.compressSync(encodeWriteRequest(part, meta)));
+        await this.logs[i]!.append(snappy.compressSync(encodeSeries(part, meta)));
         this.wakers[i]?.();
       }),
     );
@@ -159,13 +160,10 @@ export class RemoteWriteQueue {
   }
 }
 
-/** The shard of a series: FNV-1a of its sorted label pairs, so a series always goes to the same shard. */
-function shardOf(labels: Record<string, string>, shards: number): number {
+/** The shard of a series: FNV-1a of its key (its sorted label pairs), so a series always goes to the same shard. */
+function shardOf(key: string, shards: number): number {
   if (shards === 1) return 0;
   let hash = 0x811c9dc5;
-  for (const name of Object.keys(labels).sort()) {
-    const text = name + '\xff' + labels[name]! + '\xfe';
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  }
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return (hash >>> 0) % shards;
 }
