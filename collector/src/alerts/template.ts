@@ -69,9 +69,8 @@ const FUNCTIONS: Record<string, (args: unknown[]) => unknown> = {
   title: ([v]) => formatValue(v).replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, before: string, c: string) => before + c.toUpperCase()),
   reReplaceAll: ([pattern, replacement, text]) => formatValue(text).replace(new RegExp(String(pattern), 'g'), String(replacement).replace(/\$\{(\w+)\}/g, '$$$1')),
   stripPort: ([v]) => formatValue(v).replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'),
-  externalURL: () => '',
 };
-const ARITY: Record<string, [number, number]> = { printf: [1, Infinity], reReplaceAll: [3, 3], externalURL: [0, 0] };
+const ARITY: Record<string, [number, number]> = { printf: [1, Infinity], reReplaceAll: [3, 3] };
 
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;

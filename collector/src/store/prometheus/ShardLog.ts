@@ -32,7 +32,6 @@ export class ShardLog {
   readonly dir: string;
   private segments: number[] = [];
   private writeHandle: fs.promises.FileHandle | null = null;
-  private writeSize = 0;
   private cursor: Position = { segment: 1, offset: 0 };
   private readHandle: { segment: number; handle: fs.promises.FileHandle } | null = null;
   private sizes = new Map<number, number>();
@@ -65,14 +64,14 @@ export class ShardLog {
 
   /** Appends a record and syncs it to disk. */
   async append(payload: Buffer): Promise<void> {
-    if (this.writeSize >= SEGMENT_BYTES) await this.rotate();
+    if (this.sizeOf(this.segments.at(-1)!) >= SEGMENT_BYTES) await this.rotate();
     const header = Buffer.alloc(HEADER);
     header.writeUInt32LE(payload.length, 0);
     header.writeUInt32LE(zlib.crc32(payload), 4);
     await this.writeHandle!.writev([header, payload]);
     await this.writeHandle!.datasync();
-    this.writeSize += HEADER + payload.length;
-    this.sizes.set(this.segments.at(-1)!, this.writeSize);
+    const last = this.segments.at(-1)!;
+    this.sizes.set(last, this.sizeOf(last) + HEADER + payload.length);
   }
 
   /** The record at the read position, or null when there is none yet. */
@@ -126,6 +125,10 @@ export class ShardLog {
     this.savedCursor = text;
   }
 
+  private sizeOf(segment: number): number {
+    return this.sizes.get(segment) ?? 0;
+  }
+
   private segmentFile(n: number): string {
     return path.join(this.dir, `${String(n).padStart(8, '0')}.seg`);
   }
@@ -142,7 +145,6 @@ export class ShardLog {
     const next = (this.segments.at(-1) ?? 0) + 1;
     this.segments.push(next);
     this.writeHandle = await fs.promises.open(this.segmentFile(next), 'a');
-    this.writeSize = 0;
     this.sizes.set(next, 0);
   }
 
@@ -176,7 +178,6 @@ export class ShardLog {
     }
     if (good < data.length) await fs.promises.truncate(this.segmentFile(last), good).catch(() => undefined);
     this.writeHandle = await fs.promises.open(this.segmentFile(last), 'a');
-    this.writeSize = good;
     this.sizes.set(last, good);
   }
 }
