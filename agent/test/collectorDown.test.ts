@@ -6,7 +6,7 @@
  * again without a restart.
  */
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../../scripts/portAnswers.ts';
 import type { RunningCollector } from '@mirador/collector';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
@@ -17,15 +17,6 @@ afterAll(async () => {
   app?.child.kill('SIGKILL');
   await collector?.stop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 

@@ -1,18 +1,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../../scripts/portAnswers.ts';
+
+/** A free TCP port on the loopback interface (the start script's own). */
+export { freePort };
 
 /** A Prometheus (Debian's, installed by the test setup) on a free loopback port with its own data directory. */
 export type RunningPrometheus = RunningServer;

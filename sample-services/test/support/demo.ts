@@ -1,21 +1,12 @@
-import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveConfig, startCollector, type RunningCollector } from '@mirador/collector';
+import { freePort } from '../../../scripts/portAnswers.ts';
 import { SERVICES, startComponent, type RunningComponent } from '../../src/lib/processes.ts';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A collector and the five services, on free loopback ports. */
 export interface Demo {
