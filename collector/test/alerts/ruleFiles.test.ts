@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRuleFiles, readRuleText, RuleFileError } from '../../src/alerts/ruleFiles.ts';
+import { AlertTemplate } from '../../src/alerts/template.ts';
 import { tempDataDir } from '../support/testCollector.ts';
 
 const shipped = path.resolve(import.meta.dirname, '../../../alert-rules');
@@ -59,9 +60,16 @@ describe('the shipped rules', () => {
     const groups = readRuleFiles(files.join(','));
     const alerts = groups.flatMap((g) => g.rules).filter((r) => r.kind === 'alert');
     expect(alerts.map((r) => r.name)).toEqual(expect.arrayContaining(['HighErrorRate', 'HighLatencyP95', 'ServiceNotReporting', 'PaymentQueueBacklog', 'PaymentFailureBurst', 'OrderVolumeLow', 'CollectorDroppingData']));
+    // What on-call reads: a summary and a description, every label they name filled in, no template error.
     for (const a of alerts) {
-      expect(a.annotations.summary, a.name).toBeTruthy();
-      expect(a.annotations.description, a.name).toBeTruthy();
+      for (const field of ['summary', 'description']) {
+        const source = a.annotations[field] ?? '';
+        const named = [...source.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1]!);
+        const text = new AlertTemplate(source).expand({ labels: Object.fromEntries(named.map((n) => [n, `<${n}>`])), value: 0.42, externalLabels: {}, externalURL: '' });
+        expect(text.length, `${a.name} ${field}`).toBeGreaterThan(10);
+        expect(text, `${a.name} ${field}`).not.toContain('error expanding template');
+        for (const n of named) expect(text, `${a.name} ${field}`).toContain(`<${n}>`);
+      }
     }
     const out = execFileSync('promtool', ['check', 'rules', ...files], { encoding: 'utf8' });
     expect(out).toContain('SUCCESS');
