@@ -96,12 +96,12 @@ export class RuleEditor {
       await this.edit(file, (doc) => {
         const node = ruleIn(doc, address);
         before = node.toJSON() as RuleFields;
+        // A field set to null is removed: checkRule reads null as absent and fileFields leaves it out.
         after = { ...before, ...normalise(change) };
-        for (const k of Object.keys(after) as Array<keyof RuleFields>) if (after[k] === null) delete after[k];
         if (change.threshold !== undefined || change.thresholdOp !== undefined) after.expr = thresholdExpr(String(after.expr ?? ''), change);
         rule = checked(after);
         const replacement = fileFields(after);
-        for (const key of Object.keys(node.toJSON() as object)) if (!(key in replacement)) node.delete(key);
+        for (const key of Object.keys(before)) if (!(key in replacement)) node.delete(key);
         for (const [key, value] of Object.entries(replacement)) {
           // Untouched fields keep their node, and with it their comments and quoting.
           const current = node.get(key, true) as Node | undefined;
