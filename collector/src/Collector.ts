@@ -18,7 +18,7 @@ import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
-import { openStores } from './store/openStores.ts';
+import { openStores, type StoreDeps } from './store/openStores.ts';
 import type { Stores } from './store/types.ts';
 import { SelfMetrics } from './telemetry/SelfMetrics.ts';
 import { createLog, type CollectorLog } from './telemetry/log.ts';
@@ -38,7 +38,7 @@ export interface RunningCollector {
 }
 
 /** What a collector needs besides its configuration; tests pass their own clock or log. */
-export interface CollectorDeps {
+export interface CollectorDeps extends StoreDeps {
   now?: () => number;
   log?: CollectorLog;
 }
@@ -48,7 +48,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLog(config.logLevel);
   const metrics = new SelfMetrics();
-  const stores = await openStores(config, metrics, log);
+  const stores = await openStores(config, metrics, log, deps);
   const ingest = new Ingest(
     stores,
     {

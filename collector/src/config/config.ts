@@ -13,7 +13,18 @@ export interface CollectorConfig {
   dataDir: string;
   rules: string;
   retentionMs: number;
-  storage: { memoryLimit: string };
+  storage: {
+    memoryLimit: string;
+    /** Where spans and logs go. */
+    backend: 'embedded' | 'elasticsearch' | 'opensearch';
+    searchUrls: string[];
+    searchUsername: string;
+    searchPassword: string;
+    searchApiKey: string;
+    indexPrefix: string;
+    indexReplicas: number;
+    spoolBytes: number;
+  };
   limits: { maxBodyBytes: number; maxInFlightBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
@@ -95,6 +106,12 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   for (const k of ['alerting.alertmanagerUrls', 'alerting.queryUrl', 'alerting.remoteWriteUrl', 'alerting.externalUrl']) {
     for (const u of urls(k)) if (!/^https?:\/\/[^/]/.test(u)) throw new ConfigError(`${k}: expected an http(s) URL, got ${JSON.stringify(u)}`);
   }
+  if (!['embedded', 'elasticsearch', 'opensearch'].includes(s('storage.backend'))) {
+    throw new ConfigError(`storage.backend: expected embedded, elasticsearch or opensearch, got ${JSON.stringify(s('storage.backend'))}`);
+  }
+  if (s('storage.backend') !== 'embedded' && urls('storage.searchUrls').length === 0) throw new ConfigError(`storage.searchUrls: required with storage.backend ${s('storage.backend')}`);
+  for (const u of urls('storage.searchUrls')) if (!/^https?:\/\/[^/]/.test(u)) throw new ConfigError(`storage.searchUrls: expected an http(s) URL, got ${JSON.stringify(u)}`);
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(s('storage.indexPrefix'))) throw new ConfigError(`storage.indexPrefix: expected lower-case letters, digits, '-', '_' or '.', got ${JSON.stringify(s('storage.indexPrefix'))}`);
   if (!['embedded', 'prometheus'].includes(s('metrics.backend'))) throw new ConfigError(`metrics.backend: expected embedded or prometheus, got ${JSON.stringify(s('metrics.backend'))}`);
   for (const k of ['metrics.remoteWriteUrl', 'metrics.queryUrl']) {
     if (s('metrics.backend') === 'prometheus' && s(k) === '') throw new ConfigError(`${k}: required with metrics.backend prometheus`);
@@ -111,7 +128,17 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     dataDir: s('dataDir'),
     rules: s('rules'),
     retentionMs: n('retention'),
-    storage: { memoryLimit: s('storage.memoryLimit') },
+    storage: {
+      memoryLimit: s('storage.memoryLimit'),
+      backend: s('storage.backend') as CollectorConfig['storage']['backend'],
+      searchUrls: urls('storage.searchUrls'),
+      searchUsername: s('storage.searchUsername'),
+      searchPassword: s('storage.searchPassword'),
+      searchApiKey: s('storage.searchApiKey'),
+      indexPrefix: s('storage.indexPrefix'),
+      indexReplicas: n('storage.indexReplicas'),
+      spoolBytes: n('storage.spoolBytes'),
+    },
     limits: {
       maxBodyBytes: n('limits.maxBodyBytes'),
       maxInFlightBytes: n('limits.maxInFlightBytes'),

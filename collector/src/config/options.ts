@@ -6,7 +6,7 @@
  */
 
 /** How an option's text is read. */
-export type OptionType = 'string' | 'port' | 'int' | 'bytes' | 'duration' | 'boolean';
+export type OptionType = 'string' | 'port' | 'int' | 'count' | 'bytes' | 'duration' | 'boolean';
 
 /** One collector option. */
 export interface OptionSpec {
@@ -51,6 +51,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'query.lookbackDelta', flag: '--query-lookback-delta', env: 'MIRADOR_QUERY_LOOKBACK_DELTA', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a sample' },
   { key: 'metrics.maxSeries', flag: '--max-series', env: 'MIRADOR_MAX_SERIES', type: 'int', default: 1_000_000, help: 'metric series kept in all; samples of new series beyond it are refused and counted' },
   { key: 'metrics.maxSeriesPerMetric', flag: '--max-series-per-metric', env: 'MIRADOR_MAX_SERIES_PER_METRIC', type: 'int', default: 50_000, help: 'metric series kept per metric name; new ones beyond it are refused and counted' },
+  { key: 'storage.backend', flag: '--storage-backend', env: 'MIRADOR_STORAGE_BACKEND', type: 'string', default: 'embedded', help: 'where spans and logs are kept: embedded (the DuckDB file), elasticsearch (8 or 9) or opensearch (2 or 3)' },
+  { key: 'storage.searchUrls', flag: '--search-url', env: 'MIRADOR_SEARCH_URL', type: 'string', default: '', help: 'with --storage-backend elasticsearch or opensearch: node URLs, comma-separated (e.g. http://elasticsearch:9200)' },
+  { key: 'storage.searchUsername', flag: '--search-username', env: 'MIRADOR_SEARCH_USERNAME', type: 'string', default: '', help: 'user for the search cluster (basic auth)' },
+  { key: 'storage.searchPassword', flag: '--search-password', env: 'MIRADOR_SEARCH_PASSWORD', type: 'string', default: '', help: 'password of --search-username (prefer the environment variable)' },
+  { key: 'storage.searchApiKey', flag: '--search-api-key', env: 'MIRADOR_SEARCH_API_KEY', type: 'string', default: '', help: 'Elasticsearch API key (base64 of id:key), instead of a user' },
+  { key: 'storage.indexPrefix', flag: '--index-prefix', env: 'MIRADOR_INDEX_PREFIX', type: 'string', default: 'mirador', help: 'prefix of the daily indices (<prefix>-spans-YYYY.MM.DD, -logs-, -traces-, -operations-)' },
+  { key: 'storage.indexReplicas', flag: '--index-replicas', env: 'MIRADOR_INDEX_REPLICAS', type: 'count', default: 1, help: 'replicas of each index (0 for a single-node cluster)' },
+  { key: 'storage.spoolBytes', flag: '--search-spool-bytes', env: 'MIRADOR_SEARCH_SPOOL_BYTES', type: 'bytes', default: 1024 * 1024 * 1024, help: 'on-disk spool for a search cluster that is away; beyond it ingest answers 503' },
   { key: 'metrics.backend', flag: '--metrics-backend', env: 'MIRADOR_METRICS_BACKEND', type: 'string', default: 'embedded', help: 'where metrics are kept: embedded (the DuckDB file) or prometheus (a Prometheus-compatible store, by remote write)' },
   { key: 'metrics.remoteWriteUrl', flag: '--metrics-remote-write-url', env: 'MIRADOR_METRICS_REMOTE_WRITE_URL', type: 'string', default: '', help: "with --metrics-backend prometheus: the store's remote-write URL (e.g. http://prometheus:9090/api/v1/write)" },
   { key: 'metrics.queryUrl', flag: '--metrics-query-url', env: 'MIRADOR_METRICS_QUERY_URL', type: 'string', default: '', help: "with --metrics-backend prometheus: the store's Prometheus HTTP API base URL (e.g. http://prometheus:9090)" },

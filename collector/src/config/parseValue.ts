@@ -49,6 +49,10 @@ export function parseOptionValue(type: OptionType, raw: unknown): { value: strin
       const n = Number(text);
       return Number.isInteger(n) && n > 0 ? { value: n } : { error: `expected a positive integer, got ${JSON.stringify(text)}` };
     }
+    case 'count': {
+      const n = Number(text);
+      return text.trim() !== '' && Number.isInteger(n) && n >= 0 ? { value: n } : { error: `expected 0 or a positive integer, got ${JSON.stringify(text)}` };
+    }
     case 'bytes': {
       const n = parseBytes(text);
       return n !== null && n > 0 ? { value: n } : { error: `expected a size such as 16MiB or 1048576, got ${JSON.stringify(text)}` };

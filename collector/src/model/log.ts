@@ -45,3 +45,17 @@ export const SEVERITY_ALIASES: Record<string, string> = {
   verbose: 'debug',
   silly: 'trace',
 };
+
+/**
+ * The level names (and their aliases) wholly inside the severity-number
+ * ranges: what a record that carries only a severity text (number 0) must say
+ * to match a severity search.
+ */
+export function levelNamesWithin(ranges: ReadonlyArray<[number, number]>): string[] {
+  const names: string[] = [];
+  for (const [level, [lo, hi]] of Object.entries(SEVERITY_LEVELS)) {
+    if (ranges.some(([a, b]) => a <= lo && hi <= b)) names.push(level);
+  }
+  for (const [alias, level] of Object.entries(SEVERITY_ALIASES)) if (names.includes(level)) names.push(alias);
+  return names;
+}

@@ -1,7 +1,7 @@
 /**
  * The storage contracts every backend implements: the embedded DuckDB store
- * (store/duckdb) and, later, Elasticsearch/OpenSearch for spans and logs and
- * Prometheus remote write for metrics. Times are Unix nanoseconds (bigint) for
+ * (store/duckdb), Elasticsearch/OpenSearch for spans and logs (store/search)
+ * and Prometheus remote write for metrics (store/prometheus). Times are Unix nanoseconds (bigint) for
  * spans and logs and Unix milliseconds for metric samples, as each data model has it.
  */
 import type { LogRecord } from '../model/log.ts';
@@ -157,5 +157,11 @@ export interface Stores {
   metrics: MetricStore;
   /** A short description for the start-up log line ("duckdb ./data/mirador.duckdb"). */
   description: string;
+  /**
+   * Waits until everything accepted so far is searchable. The embedded store
+   * is at once; a search cluster is once its spool has drained and its
+   * indices refreshed.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }

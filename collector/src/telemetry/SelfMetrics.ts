@@ -36,6 +36,10 @@ export class SelfMetrics {
   readonly remoteWriteRetries = new Counter({ name: 'mirador_remote_write_retries_total', help: 'Remote-write requests retried (backend away, 5xx or 429), per shard.', labelNames: ['shard'], registers: [this.registry] });
   readonly remoteWriteRefused = new Counter({ name: 'mirador_remote_write_refused_total', help: 'Remote-write requests the backend refused for good (4xx), per shard and status.', labelNames: ['shard', 'status'], registers: [this.registry] });
   readonly remoteWritePending = new Gauge({ name: 'mirador_remote_write_buffer_bytes', help: 'Bytes of the remote-write buffer on disk, sent or not.', registers: [this.registry] });
+  readonly searchIndexed = new Counter({ name: 'mirador_search_indexed_documents_total', help: 'Documents (spans, logs, trace summaries, operations) the search cluster took.', registers: [this.registry] });
+  readonly searchRetries = new Counter({ name: 'mirador_search_retries_total', help: 'Bulk batches sent again (cluster away, 429 or 5xx).', registers: [this.registry] });
+  readonly searchRejected = new Counter({ name: 'mirador_search_rejected_documents_total', help: 'Documents the search cluster refused for good, per status.', labelNames: ['status'], registers: [this.registry] });
+  readonly searchSpoolBytes = new Gauge({ name: 'mirador_search_spool_bytes', help: 'Bytes of the search spool on disk, sent or not.', registers: [this.registry] });
   /** Rule evaluations, per group. */
   readonly ruleEvaluations = new Counter({ name: 'mirador_rule_evaluations_total', help: 'Rules evaluated, per group.', labelNames: ['rule_group'], registers: [this.registry] });
   readonly ruleEvaluationFailures = new Counter({ name: 'mirador_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per group.', labelNames: ['rule_group'], registers: [this.registry] });

@@ -1,7 +1,7 @@
 import { DuckDBBlobValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { attributesFromJson, attributesToJson, type AttributeValue, type Attributes } from '../../model/attributes.ts';
 import { traceKey } from '../../model/ids.ts';
-import { SEVERITY_ALIASES, SEVERITY_LEVELS, type LogRecord } from '../../model/log.ts';
+import { levelNamesWithin, type LogRecord } from '../../model/log.ts';
 import type { LogPage, LogQuery, LogStore, StoredLog } from '../types.ts';
 import type { ResourceCatalog } from './ResourceCatalog.ts';
 import { TraceTimeIndex } from './TraceTimeIndex.ts';
@@ -159,11 +159,7 @@ export class DuckDbLogStore implements LogStore {
  * text (number 0) whose level name, or a common alias of it, falls in a range.
  */
 function severityCondition(ranges: Array<[number, number]>, p: SqlParams): string {
-  const names: string[] = [];
-  for (const [level, [lo, hi]] of Object.entries(SEVERITY_LEVELS)) {
-    if (ranges.some(([a, b]) => a <= lo && hi <= b)) names.push(level);
-  }
-  for (const [alias, level] of Object.entries(SEVERITY_ALIASES)) if (names.includes(level)) names.push(alias);
+  const names = levelNamesWithin(ranges);
   const byNumber = ranges.map(([lo, hi]) => `severity_number BETWEEN ${p.int(lo)} AND ${p.int(hi)}`);
   const byText = names.length > 0 ? [`(severity_number = 0 AND lower(severity_text) IN (${names.map((n) => p.text(n)).join(', ')}))`] : [];
   return `(${[...byNumber, ...byText].join(' OR ')})`;

@@ -45,6 +45,9 @@ export async function openDuckDbStores(options: DuckDbOptions): Promise<Stores> 
     logs,
     metrics,
     description: `duckdb ${file}`,
+    async flush() {
+      // Appends resolve once they are in the database.
+    },
     async close() {
       if (closed) return;
       closed = true;

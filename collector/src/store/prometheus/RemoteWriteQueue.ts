@@ -3,7 +3,7 @@ import snappy from 'snappy';
 import type { MetricMetadata, MetricSample } from '../../model/metric.ts';
 import { encodeSeries, seriesOf, type WriteSeries } from '../../metrics/remoteWriteEncode.ts';
 import { QueueFullError } from '../../pipeline/BatchWriter.ts';
-import { ShardLog, type LogRecord } from './ShardLog.ts';
+import { ShardLog, type LogRecord } from '../ShardLog.ts';
 
 /** How the queue reports what it does, for the collector's own metrics and log. */
 export interface RemoteWriteObserver {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { writeFileAtomically } from '../writeFileAtomically.ts';
+import { writeFileAtomically } from './writeFileAtomically.ts';
 
 /** A segment file is closed and a new one started beyond this size. */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
@@ -22,9 +22,10 @@ export interface LogRecord {
 }
 
 /**
- * One shard's on-disk buffer of remote-write requests: numbered segment files
+ * An on-disk queue of records (remote-write requests, bulk batches for the
+ * search backend): numbered segment files
  * of records (`u32 length, u32 CRC-32, payload`), appended and synced before
- * the samples are acknowledged, read in order by the sender, and deleted once
+ * the data is acknowledged, read in order by the sender, and deleted once
  * sent. The read position survives a restart in `cursor.json`; a record torn
  * by a crash (short, or a CRC that does not match) is cut off at start.
  */
