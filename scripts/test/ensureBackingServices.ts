@@ -2,16 +2,19 @@
  * Vitest global setup: the tests use a real RabbitMQ (AMQP_URL, default
  * 127.0.0.1:5672), PostgreSQL (DATABASE_URL, default 127.0.0.1:5432,
  * database `test`) and the `prometheus` and `prometheus-alertmanager`
- * binaries, and Chromium for the browser tests. When one is missing on this
- * machine, Debian's `rabbitmq-server`, `postgresql`, `prometheus`,
- * `prometheus-alertmanager` or `chromium` is
- * installed (as root, through apt-get) and the servers started here, so
+ * binaries, Chromium for the browser tests, and Java with Maven for the
+ * OpenSearch node (whose jars are fetched from Maven Central here, once).
+ * When one is missing on this machine, Debian's `rabbitmq-server`,
+ * `postgresql`, `prometheus`, `prometheus-alertmanager`, `chromium`,
+ * `openjdk-17-jdk-headless` or `maven` is installed (as root, through
+ * apt-get) and the servers started here, so
  * `npm test` passes on a machine that has none of them. Each step is
  * idempotent; a step that cannot be done says why.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import pg from 'pg';
+import { ensureOpenSearchJars as fetchOpenSearchJars } from '../openSearchNode.ts';
 import { portAnswers } from '../portAnswers.ts';
 
 const AMQP = new URL(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
@@ -97,10 +100,18 @@ function ensureChromium(): void {
   aptInstall('chromium');
 }
 
+/** The OpenSearch node the search-backend tests start (a JVM on Maven Central jars, fetched here once). */
+function ensureOpenSearchJars(): void {
+  if (!installed('java')) aptInstall('openjdk-17-jdk-headless');
+  if (!installed('mvn')) aptInstall('maven');
+  fetchOpenSearchJars();
+}
+
 export default async function setup(): Promise<void> {
   await ensureRabbitMq();
   await ensurePostgres();
   ensurePrometheus();
   ensureAlertmanager();
   ensureChromium();
+  ensureOpenSearchJars();
 }
