@@ -169,7 +169,7 @@ for (def n : params.spans) {
     'status': n.status, 'error': n.error, 'start': start, 'duration': Long.parseLong(n.duration), 'tags': n.tags];
   d.spans.add(span);
   ids.put(n.id, span);
-  if (d.start == null || start < d.start) { d.start = start; d['@timestamp'] = params.timestamp; }
+  if (d.start == null || start < d.start) { d.start = start; }
   if (d.end == null || end > d.end) { d.end = end; }
   if (n.error) { d.error = true; }
   if (!d.services.contains(n.service)) { d.services.add(n.service); }
