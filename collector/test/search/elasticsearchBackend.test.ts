@@ -1,7 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
-import { startOpenSearch, type RunningOpenSearch } from '../../../scripts/openSearchNode.ts';
 import { jaegerApiSuite } from '../api/suites/jaegerApiSuite.ts';
 import { logsApiSuite } from '../api/suites/logsApiSuite.ts';
+import { useOpenSearchNode } from '../support/openSearch.ts';
 import { ElasticClientOnOpenSearchTransport } from '../support/elasticOnOpenSearch.ts';
 import { startTestCollector } from '../support/testCollector.ts';
 
@@ -10,17 +9,11 @@ import { startTestCollector } from '../support/testCollector.ts';
 // real OpenSearch node: no Elasticsearch server can run on this machine, so
 // only the client's product check and media types are switched off
 // (support/elasticOnOpenSearch.ts). See the README for what stays untested.
-let node: RunningOpenSearch;
-beforeAll(async () => {
-  node = await startOpenSearch();
-}, 180_000);
-afterAll(async () => {
-  await node.stop();
-});
+const node = useOpenSearchNode();
 
 let n = 0;
 const start = () =>
-  startTestCollector(['--storage-backend', 'elasticsearch', '--search-url', node.url, '--index-replicas', '0', '--index-prefix', `suite${++n}`], {
+  startTestCollector(['--storage-backend', 'elasticsearch', '--search-url', node().url, '--index-replicas', '0', '--index-prefix', `suite${++n}`], {
     elasticTransport: ElasticClientOnOpenSearchTransport,
   });
 jaegerApiSuite(start);

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startOpenSearch, type RunningOpenSearch } from '../../../scripts/openSearchNode.ts';
+import { useOpenSearchNode } from '../support/openSearch.ts';
 import { getJson, startTestCollector } from '../support/testCollector.ts';
 import { logsRequest, sendJson, sid, tid, traceRequest } from '../support/otlpJson.ts';
 
@@ -8,13 +9,7 @@ import { logsRequest, sendJson, sid, tid, traceRequest } from '../support/otlpJs
 // the mapping small whatever the attributes, refuse one document without
 // losing its batch, and delete old days. Against real OpenSearch 2 nodes.
 
-let node: RunningOpenSearch;
-beforeAll(async () => {
-  node = await startOpenSearch();
-}, 180_000);
-afterAll(async () => {
-  await node.stop();
-});
+const node = useOpenSearchNode();
 
 let n = 0;
 const prefix = () => `behaviour${++n}`;
@@ -84,7 +79,7 @@ describe('an outage of the search cluster', () => {
 describe('mapping safety', () => {
   it('keeps the mapping to its fixed fields when spans bring thousands of distinct attribute keys, and still finds them by tag', async () => {
     const indexPrefix = prefix();
-    const collector = await collectorOn(node.url, indexPrefix, ['--max-attributes', '200']);
+    const collector = await collectorOn(node().url, indexPrefix, ['--max-attributes', '200']);
     try {
       const now = Date.now() - 60_000;
       for (let t = 0; t < 20; t++) {
@@ -99,9 +94,9 @@ describe('mapping safety', () => {
         await sendJson(collector.url, '/v1/traces', traceRequest('wide', spans));
       }
       await collector.stores.flush();
-      expect(await count(node.url, `${indexPrefix}-spans-*`)).toBe(200); // 20,000 distinct keys were sent
+      expect(await count(node().url, `${indexPrefix}-spans-*`)).toBe(200); // 20,000 distinct keys were sent
 
-      const mapping = await os<Record<string, { mappings: unknown }>>(node.url, `/${indexPrefix}-*/_mapping`);
+      const mapping = await os<Record<string, { mappings: unknown }>>(node().url, `/${indexPrefix}-*/_mapping`);
       for (const [index, { mappings }] of Object.entries(mapping)) {
         expect(fieldCount(mappings), index).toBeLessThan(40);
       }
@@ -120,14 +115,14 @@ describe('mapping safety', () => {
 describe('a document the cluster refuses', () => {
   it('is counted with its status and the rest of its batch stands', async () => {
     const indexPrefix = prefix();
-    const collector = await collectorOn(node.url, indexPrefix);
+    const collector = await collectorOn(node().url, indexPrefix);
     try {
       const yesterday = Date.now() - 86_400_000;
       const today = Date.now() - 60_000;
       await sendJson(collector.url, '/v1/logs', logsRequest('refusal', [{ timeMs: yesterday, body: 'first of yesterday' }]));
       await collector.stores.flush();
       const day = new Date(yesterday).toISOString().slice(0, 10).replaceAll('-', '.');
-      await os(node.url, `/${indexPrefix}-logs-${day}/_settings`, { method: 'PUT', body: { 'index.blocks.write': true } });
+      await os(node().url, `/${indexPrefix}-logs-${day}/_settings`, { method: 'PUT', body: { 'index.blocks.write': true } });
 
       await sendJson(collector.url, '/v1/logs', logsRequest('refusal', [
         { timeMs: today, body: 'today one' },
@@ -148,7 +143,7 @@ describe('a document the cluster refuses', () => {
 describe('retention', () => {
   it('deletes whole days before the cutoff and keeps the rest', async () => {
     const indexPrefix = prefix();
-    const collector = await collectorOn(node.url, indexPrefix);
+    const collector = await collectorOn(node().url, indexPrefix);
     try {
       const old = Date.now() - 3 * 86_400_000;
       const recent = Date.now() - 60_000;

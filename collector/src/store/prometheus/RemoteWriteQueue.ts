@@ -3,6 +3,7 @@ import snappy from 'snappy';
 import type { MetricMetadata, MetricSample } from '../../model/metric.ts';
 import { encodeSeries, seriesOf, type WriteSeries } from '../../metrics/remoteWriteEncode.ts';
 import { QueueFullError } from '../../pipeline/BatchWriter.ts';
+import { Sleeper } from '../../pipeline/Sleeper.ts';
 import { ShardLog, type LogRecord } from '../ShardLog.ts';
 
 /** How the queue reports what it does, for the collector's own metrics and log. */
@@ -45,7 +46,7 @@ export class RemoteWriteQueue {
   private readonly wakers: Array<(() => void) | null>;
   private readonly senders: Promise<void>[] = [];
   private closed = false;
-  private readonly sleeping = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
 
   private constructor(options: RemoteWriteQueueOptions, observer: RemoteWriteObserver, logs: ShardLog[]) {
     this.options = options;
@@ -95,7 +96,7 @@ export class RemoteWriteQueue {
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.wakers) wake?.();
-    for (const wake of this.sleeping) wake();
+    this.sleeper.wakeAll();
     await Promise.all(this.senders);
     await Promise.all(this.logs.map((l) => l.close()));
   }
@@ -113,7 +114,7 @@ export class RemoteWriteQueue {
       const outcome = await this.post(record);
       if (outcome.kind === 'retry') {
         this.observer.retried(shard, outcome.message);
-        await this.sleep(outcome.afterMs ?? backoff);
+        await this.sleeper.sleep(outcome.afterMs ?? backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         continue;
       }
@@ -146,18 +147,6 @@ export class RemoteWriteQueue {
     return { kind: 'refused', status: response.status, message: text.slice(0, 500) };
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleeping.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.sleeping.add(wake);
-    });
-  }
 }
 
 /** The shard of a series: FNV-1a of its key (its sorted label pairs), so a series always goes to the same shard. */

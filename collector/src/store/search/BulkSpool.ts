@@ -1,5 +1,6 @@
 import { QueueFullError } from '../../pipeline/BatchWriter.ts';
 import { SerialQueue } from '../../pipeline/SerialQueue.ts';
+import { Sleeper } from '../../pipeline/Sleeper.ts';
 import { ShardLog, type LogRecord } from '../ShardLog.ts';
 import type { BulkOperation, DroppedDocument, SearchEngine } from './SearchEngine.ts';
 
@@ -41,7 +42,7 @@ export class BulkSpool {
   private readonly appends = new SerialQueue();
   private readonly sender: Promise<void>;
   private wake: (() => void) | null = null;
-  private readonly sleeping = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
   private readonly drainWaiters = new Set<() => void>();
   private closed = false;
 
@@ -90,7 +91,7 @@ export class BulkSpool {
     await Promise.race([this.drained(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
     this.closed = true;
     this.wake?.();
-    for (const wake of this.sleeping) wake();
+    this.sleeper.wakeAll();
     await this.sender;
     await this.log.close();
   }
@@ -104,7 +105,7 @@ export class BulkSpool {
         break;
       } catch (error) {
         this.observer.retried(`preparing the cluster: ${describe(error)}`);
-        await this.sleep(backoff);
+        await this.sleeper.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
@@ -143,7 +144,7 @@ export class BulkSpool {
           return true;
         }
         this.observer.retried(describe(error));
-        await this.sleep(backoff);
+        await this.sleeper.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         continue;
       }
@@ -159,24 +160,12 @@ export class BulkSpool {
         const target = Object.values(action)[0]!;
         return again.has(`${String(target._index)}\0${String(target._id)}`);
       });
-      await this.sleep(backoff);
+      await this.sleeper.sleep(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
     return false;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleeping.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      timer.unref();
-      this.sleeping.add(wake);
-    });
-  }
 }
 
 function describe(error: unknown): string {
