@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import express from 'express';
 import { createAlerting, type Alerting } from './alerts/startAlerting.ts';
 import { alertRulesApiRouter } from './api/alertRulesApi.ts';
@@ -67,7 +68,16 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   let url = '';
   let alerting: Alerting;
   try {
-    alerting = await createAlerting(config, { ingest, metricStore: stores.metrics, metrics, log, now, url: () => url });
+    alerting = await createAlerting(config, {
+      ingest,
+      metricStore: stores.metrics,
+      metrics,
+      log,
+      now,
+      url: () => url,
+      coordination: stores.coordination,
+      replicaName: config.replicaName !== '' ? config.replicaName : `${os.hostname()}-${process.pid}`,
+    });
   } catch (error) {
     await ingest.close();
     await stores.close();
@@ -133,7 +143,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       .catch((error: unknown) => log.error("storing the collector's own metrics failed", { error }));
   }, config.derive.intervalMs);
   deriveTimer.unref();
-  alerting.manager.start();
+  alerting.start();
   ready = true;
 
   let stopping: Promise<void> | null = null;
@@ -155,7 +165,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
           grpc?.close(),
         ]);
         clearInterval(deriveTimer);
-        await alerting.manager.stop();
+        await alerting.stop();
         clearInterval(resyncTimer);
         await retention.stop();
         await ingest.close();

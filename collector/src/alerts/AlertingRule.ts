@@ -76,6 +76,12 @@ export class AlertingRule extends RuleStatus {
     for (const a of alerts) this.active.set(a.fingerprint, { ...a });
   }
 
+  /** Replaces the rule's alerts with these (a state another replica saved). */
+  replaceAlerts(alerts: Iterable<Alert>): void {
+    this.active.clear();
+    this.restore(alerts);
+  }
+
   /**
    * Evaluates at ts: updates the alerts and returns the `ALERTS` and
    * `ALERTS_FOR_STATE` samples to write and the transitions to record.

@@ -3,7 +3,7 @@ import { SerialQueue } from '../pipeline/SerialQueue.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import type { AlertHistory, HistoryEntry } from './AlertHistory.ts';
 import { AlertingRule, type Alert } from './AlertingRule.ts';
-import type { AlertStateFile, SavedAlertState } from './AlertStateFile.ts';
+import type { AlertStateStore, SavedAlertState } from './AlertStateFile.ts';
 import { rfc3339 } from './goFormat.ts';
 import type { NotifiedAlert, Notifier } from './notify/notifier.ts';
 import { RuleGroup, type RuleOutput } from './RuleGroup.ts';
@@ -22,7 +22,10 @@ export interface RuleManagerOptions {
   output: RuleOutput;
   notifiers: Notifier[];
   history: AlertHistory;
-  stateFile: AlertStateFile | null;
+  /** Where alert state is saved after each change; null keeps it in memory only. */
+  stateStore: AlertStateStore | null;
+  /** The state saved by an earlier run (or another replica), restored into the rules and notifiers. */
+  savedState: SavedAlertState | null;
   defaultIntervalMs: number;
   /** How often a firing alert is sent again to Alertmanager (Prometheus' --rules.alert.resend-delay). */
   resendDelayMs: number;
@@ -53,15 +56,45 @@ export class RuleManager {
   private saved: SavedAlertState | null = null;
   private dirty = false;
   private running = false;
+  /** Saves in order, one at a time; stop() waits for the last. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(options: RuleManagerOptions) {
     this.options = options;
-    if (options.stateFile !== null) {
-      const { state, problem } = options.stateFile.load();
-      if (problem !== null) options.log.warn('alert state not restored', { problem });
+    this.saved = options.savedState;
+    if (options.savedState !== null) for (const n of options.notifiers) n.restore(options.savedState.notifiers[n.name]);
+  }
+
+  /** True while the groups are evaluated on their schedule (false before start, after stop or pause). */
+  get evaluating(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Replaces every rule's alerts and every notifier's record of what it sent
+   * with a saved state (or clears them): how a replica takes over alert
+   * evaluation from another, and how a replica that does not evaluate keeps
+   * its rule and alert APIs showing the evaluating replica's state.
+   */
+  adopt(state: SavedAlertState | null): Promise<void> {
+    return this.exclusive.run(async () => {
       this.saved = state;
-      if (state !== null) for (const n of options.notifiers) n.restore(state.notifiers[n.name]);
-    }
+      for (const group of this.groupsByName.values()) {
+        for (const rule of group.rules) if (rule instanceof AlertingRule) rule.replaceAlerts([]);
+        if (state !== null) this.restoreSaved(group);
+      }
+      for (const n of this.options.notifiers) n.restore(state?.notifiers[n.name] ?? null);
+    });
+  }
+
+  /** Stops evaluating (another replica took over): the schedule ends, nothing is sent or saved from here. */
+  async pause(): Promise<void> {
+    this.running = false;
+    for (const g of this.groupsByName.values()) this.unschedule(g);
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    await this.exclusive.run(async () => undefined);
+    await this.saving;
   }
 
   /** The groups in file order. */
@@ -99,14 +132,17 @@ export class RuleManager {
     this.tickTimer.unref();
   }
 
-  /** Stops the schedule, lets sends in flight finish and saves the state. */
+  /** Stops the schedule, lets sends in flight finish and saves the state (when it was evaluating). */
   async stop(): Promise<void> {
+    const wasRunning = this.running;
     this.running = false;
     for (const g of this.groupsByName.values()) this.unschedule(g);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
     await this.exclusive.run(async () => undefined);
     await Promise.all(this.options.notifiers.map((n) => n.stop()));
-    this.save();
+    if (wasRunning) this.save();
+    await this.saving;
   }
 
   /** Evaluates one group at ts (the schedule calls this; tests call it with stepped time). */
@@ -125,9 +161,14 @@ export class RuleManager {
     if (this.dirty) this.save();
   }
 
-  /** Marks the state changed (a notifier sent something): it is saved on the next tick. */
+  /**
+   * Marks the state changed (a notifier sent something) and saves it right
+   * away: the shorter the time between a send and its record, the smaller the
+   * chance that a crash in between has the notification sent again.
+   */
   markDirty(): void {
     this.dirty = true;
+    if (this.running) queueMicrotask(() => this.dirty && this.save());
   }
 
   private async evaluate(group: RuleGroup, ts: number): Promise<void> {
@@ -180,7 +221,8 @@ export class RuleManager {
 
   private save(): void {
     this.dirty = false;
-    if (this.options.stateFile === null) return;
+    const store = this.options.stateStore;
+    if (store === null) return;
     const rules: Record<string, Alert[]> = {};
     for (const group of this.groupsByName.values()) {
       const keys = group.ruleKeys();
@@ -191,13 +233,13 @@ export class RuleManager {
     const notifiers: Record<string, unknown> = {};
     for (const n of this.options.notifiers) notifiers[n.name] = n.snapshot();
     const state: SavedAlertState = { version: 1, savedAtMs: this.options.now(), rules, notifiers };
-    try {
-      this.options.stateFile.save(state);
-      this.saved = state;
-    } catch (error) {
-      this.dirty = true;
-      this.options.log.error('saving the alert state failed; it is tried again on the next evaluation', { file: this.options.stateFile.file, error });
-    }
+    this.saved = state;
+    this.saving = this.saving
+      .then(() => store.save(state))
+      .catch((error: unknown) => {
+        this.dirty = true;
+        this.options.log.error('saving the alert state failed; it is tried again on the next evaluation', { where: store.where, error });
+      });
   }
 
   private schedule(group: RuleGroup, after?: number): void {

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { CollectorConfig } from '../config/config.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
-import type { MetricStore } from '../store/types.ts';
+import type { MetricStore, ReplicaCoordination } from '../store/types.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
 import { AlertHistory } from './AlertHistory.ts';
-import { AlertStateFile } from './AlertStateFile.ts';
+import { AlertLeadership } from './AlertLeadership.ts';
+import { AlertStateFile, type AlertStateStore } from './AlertStateFile.ts';
 import { AlertmanagerNotifier } from './notify/AlertmanagerNotifier.ts';
 import type { Notifier, NotifierObserver } from './notify/notifier.ts';
 import { readNotificationsFile } from './notify/notificationsFile.ts';
@@ -23,6 +24,12 @@ export interface Alerting {
   manager: RuleManager;
   editor: RuleEditor;
   history: AlertHistory;
+  /** Set when replicas share the stores: evaluation runs only where the lease is held. */
+  leadership: AlertLeadership | null;
+  /** Starts evaluating (or, with replicas, seeking the lease). */
+  start(): void;
+  /** Stops evaluating, saves the state, releases the lease. */
+  stop(): Promise<void>;
 }
 
 /** What alerting is built from besides the configuration. */
@@ -34,6 +41,10 @@ export interface AlertingDeps {
   now: () => number;
   /** The collector's URL once it listens (for links in notifications when no external URL is configured). */
   url: () => string;
+  /** Set when replicas share the stores: the lease and the shared alert state (else a file in the data directory). */
+  coordination: ReplicaCoordination | null;
+  /** This replica's name in the lease. */
+  replicaName: string;
 }
 
 /**
@@ -70,6 +81,9 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
   const queryUrl = alerting.queryUrl !== '' ? alerting.queryUrl : config.metrics.backend === 'prometheus' ? config.metrics.queryUrl : '';
   const writeUrl = alerting.remoteWriteUrl !== '' ? alerting.remoteWriteUrl : config.metrics.backend === 'prometheus' ? config.metrics.remoteWriteUrl : '';
   const timeout = config.query.timeoutMs;
+  const stateStore: AlertStateStore = deps.coordination?.alertState ?? new AlertStateFile(path.join(config.dataDir, 'alerts', 'state.json'));
+  const { state: savedState, problem } = await stateStore.load();
+  if (problem !== null) deps.log.warn('alert state not restored', { problem });
   const history = new AlertHistory({ file: path.join(config.dataDir, 'alerts', 'history.jsonl'), retentionMs: config.retentionMs, maxEntries: MAX_HISTORY_ENTRIES });
   manager = new RuleManager({
     query: queryUrl !== '' ? new RemoteRuleQuery(queryUrl, timeout) : new EngineRuleQuery(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs }),
@@ -77,7 +91,8 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
     output: writeUrl !== '' ? new RemoteWriteRuleOutput(writeUrl, timeout) : { write: (samples) => deps.ingest.ruleResults(samples) },
     notifiers,
     history,
-    stateFile: new AlertStateFile(path.join(config.dataDir, 'alerts', 'state.json')),
+    stateStore,
+    savedState,
     defaultIntervalMs: alerting.evaluationIntervalMs,
     resendDelayMs: alerting.resendDelayMs,
     externalLabels: {},
@@ -95,5 +110,29 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
   });
   await manager.replace(groups);
   const editor = new RuleEditor({ globs: config.rules, manager, history, now: deps.now });
-  return { manager, editor, history };
+  const ruleManager = manager;
+  const leadership =
+    deps.coordination === null
+      ? null
+      : new AlertLeadership({
+          lease: deps.coordination.alertingLease,
+          holder: deps.replicaName,
+          // A dead leader's lease expires after one interval; the next replica takes it within a third more.
+          ttlMs: alerting.evaluationIntervalMs,
+          manager: ruleManager,
+          stateStore,
+          log: deps.log,
+          leading: (leading) => deps.metrics.alertingLeader.set(leading ? 1 : 0),
+        });
+  return {
+    manager: ruleManager,
+    editor,
+    history,
+    leadership,
+    start: () => (leadership === null ? ruleManager.start() : leadership.start()),
+    stop: async () => {
+      await leadership?.stop();
+      await ruleManager.stop();
+    },
+  };
 }

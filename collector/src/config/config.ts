@@ -34,6 +34,8 @@ export interface CollectorConfig {
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
+  /** This replica's name among collectors sharing a search cluster; empty for host name and pid. */
+  replicaName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The dashboard's build; empty for the @mirador/dashboard package's dist/. */
   dashboardDir: string;
@@ -158,6 +160,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
       remoteWriteBufferBytes: n('metrics.remoteWriteBufferBytes'),
     },
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
+    replicaName: s('replicaName'),
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),
       resendDelayMs: n('alerting.resendDelay'),

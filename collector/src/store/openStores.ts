@@ -39,6 +39,7 @@ export async function openStores(config: CollectorConfig, metrics: SelfMetrics, 
     logs: spansAndLogs.logs,
     metrics: metricStore,
     description: descriptions.join('; '),
+    coordination: search?.coordination ?? null,
     async flush() {
       await search?.flush();
     },

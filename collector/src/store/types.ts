@@ -4,6 +4,8 @@
  * and Prometheus remote write for metrics (store/prometheus). Times are Unix nanoseconds (bigint) for
  * spans and logs and Unix milliseconds for metric samples, as each data model has it.
  */
+import type { Lease } from '../alerts/AlertLeadership.ts';
+import type { AlertStateStore } from '../alerts/AlertStateFile.ts';
 import type { LogRecord } from '../model/log.ts';
 import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata, type MetricSample } from '../model/metric.ts';
 import type { SpanRecord } from '../model/span.ts';
@@ -150,6 +152,16 @@ export interface MetricStore {
   deleteBefore(timeMs: number): Promise<number>;
 }
 
+/**
+ * What replicas of a collector sharing one cluster coordinate through: a
+ * lease for the one replica that evaluates alerts, and the alert state it
+ * saves for the others (and for whichever takes over).
+ */
+export interface ReplicaCoordination {
+  alertingLease: Lease;
+  alertState: AlertStateStore;
+}
+
 /** The three stores a collector writes to, opened together and closed together. */
 export interface Stores {
   spans: SpanStore;
@@ -157,6 +169,8 @@ export interface Stores {
   metrics: MetricStore;
   /** A short description for the start-up log line ("duckdb ./data/mirador.duckdb"). */
   description: string;
+  /** Set when spans and logs are in a cluster several replicas share (scale-out); null on the embedded store. */
+  coordination: ReplicaCoordination | null;
   /**
    * Waits until everything accepted so far is searchable. The embedded store
    * is at once; a search cluster is once its spool has drained and its

@@ -92,7 +92,10 @@ export class WebhookNotifier implements Notifier {
     };
   }
 
+  /** Replaces what this notifier knows it sent and has grouped with a saved state (or clears it). */
   restore(state: unknown): void {
+    this.sent.clear();
+    this.groups.clear();
     if (state === null || typeof state !== 'object') return;
     const { sent, groups } = state as { sent?: Record<string, SentEntry>; groups?: Array<{ key: string; groupLabels: Labels; alerts: NotifiedAlert[]; nextFlushMs: number }> };
     for (const [key, entry] of Object.entries(sent ?? {})) {

@@ -45,6 +45,7 @@ export async function openDuckDbStores(options: DuckDbOptions): Promise<Stores> 
     logs,
     metrics,
     description: `duckdb ${file}`,
+    coordination: null,
     async flush() {
       // Appends resolve once they are in the database.
     },

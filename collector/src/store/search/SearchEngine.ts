@@ -34,6 +34,12 @@ export interface SearchEngine {
   /** Writes the operations through the client's bulk helper; resolves with the documents refused, throws when the cluster cannot be reached. */
   bulk(operations: readonly BulkOperation[]): Promise<DroppedDocument[]>;
   search<T>(index: string, body: Record<string, unknown>): Promise<SearchAnswer<T>>;
+  /** One document's `_source`, or null when there is none. */
+  getSource<T>(index: string, id: string): Promise<T | null>;
+  /** Writes one document now (refreshed, so the next read sees it). */
+  putDocument(index: string, id: string, doc: Record<string, unknown>): Promise<void>;
+  /** A scripted upsert of one document; resolves with the engine's result (`created`, `updated` or `noop`). */
+  updateDocument(index: string, id: string, body: Record<string, unknown>): Promise<string>;
   /** Installs (or replaces) a composable index template. */
   putIndexTemplate(name: string, body: Record<string, unknown>): Promise<void>;
   /** Indices matching the pattern with their document counts. */
@@ -79,6 +85,9 @@ export function connectSearchEngine(c: SearchConnection): SearchEngine {
     });
     return new Engine('elasticsearch', {
       helpers: client.helpers,
+      get: async (params) => (await client.get(params, { ignore: [404] })) as never,
+      index: async (params) => void (await client.index(params as never)),
+      update: async (params) => (await client.update(params as never)) as never,
       search: async (params) => (await client.search(params as never)) as never,
       putIndexTemplate: async (params) => void (await client.indices.putIndexTemplate(params as never)),
       catIndices: async (pattern) => (await client.cat.indices({ index: pattern, format: 'json', h: 'index,docs.count', expand_wildcards: 'open' })) as never,
@@ -95,6 +104,9 @@ export function connectSearchEngine(c: SearchConnection): SearchEngine {
   });
   return new Engine('opensearch', {
     helpers: client.helpers,
+    get: async (params) => (await client.get(params, { ignore: [404] })).body as never,
+    index: async (params) => void (await client.index(params as never)),
+    update: async (params) => (await client.update(params as never)).body as never,
     search: async (params) => (await client.search(params as never)).body as never,
     putIndexTemplate: async (params) => void (await client.indices.putIndexTemplate(params as never)),
     catIndices: async (pattern) => (await client.cat.indices({ index: [pattern], format: 'json', h: ['index', 'docs.count'], expand_wildcards: 'open' })).body as never,
@@ -107,6 +119,9 @@ export function connectSearchEngine(c: SearchConnection): SearchEngine {
 /** The calls that differ between the two clients (mostly whether answers come wrapped in `body`). */
 interface ClientCalls {
   helpers: { bulk: (options: never) => Promise<unknown> };
+  get: (params: { index: string; id: string }) => Promise<{ found: boolean; _source?: unknown }>;
+  index: (params: { index: string; id: string; body: Record<string, unknown>; refresh: boolean }) => Promise<void>;
+  update: (params: { index: string; id: string; body: Record<string, unknown>; refresh: boolean; retry_on_conflict: number }) => Promise<{ result: string }>;
   search: (params: { index: string; body: Record<string, unknown>; ignore_unavailable: boolean; allow_no_indices: boolean }) => Promise<{ hits: { hits: Array<SearchHit<never>> }; aggregations?: Record<string, unknown> }>;
   putIndexTemplate: (params: { name: string; body: Record<string, unknown> }) => Promise<void>;
   catIndices: (pattern: string) => Promise<Array<{ index: string; 'docs.count': string | null }>>;
@@ -145,6 +160,19 @@ class Engine implements SearchEngine {
       refreshOnCompletion: false,
     } as never);
     return dropped;
+  }
+
+  async getSource<T>(index: string, id: string): Promise<T | null> {
+    const answer = await this.calls.get({ index, id });
+    return answer.found ? (answer._source as T) : null;
+  }
+
+  putDocument(index: string, id: string, doc: Record<string, unknown>): Promise<void> {
+    return this.calls.index({ index, id, body: doc, refresh: true });
+  }
+
+  async updateDocument(index: string, id: string, body: Record<string, unknown>): Promise<string> {
+    return (await this.calls.update({ index, id, body, refresh: true, retry_on_conflict: 3 })).result;
   }
 
   async search<T>(index: string, body: Record<string, unknown>): Promise<SearchAnswer<T>> {

@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { CollectorConfig } from '../../config/config.ts';
 import type { SelfMetrics } from '../../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../../telemetry/log.ts';
+import type { ReplicaCoordination } from '../types.ts';
 import { BulkSpool } from './BulkSpool.ts';
+import { SearchAlertStateStore, SearchLease } from './SearchCoordination.ts';
 import { IndexNames } from './documents.ts';
 import { indexTemplates } from './indexTemplates.ts';
 import { connectSearchEngine, type SearchConnection } from './SearchEngine.ts';
@@ -17,6 +19,8 @@ export interface SearchStores {
   spans: SearchSpanStore;
   logs: SearchLogStore;
   description: string;
+  /** The alerting lease and shared alert state, in the same cluster. */
+  coordination: ReplicaCoordination;
   /** Waits until everything accepted so far is indexed and searchable. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -45,15 +49,20 @@ export async function openSearchStores(
   });
   const names = new IndexNames(config.storage.indexPrefix);
   const templates = indexTemplates(names, { shards: 1, replicas: config.storage.indexReplicas });
+  // Templates go in before anything is written; a failure is tried again by the next caller.
+  let installed: Promise<void> | null = null;
+  const ready = () => {
+    installed ??= (async () => {
+      for (const [name, body] of Object.entries(templates)) await engine.putIndexTemplate(name, body);
+    })().catch((error: unknown) => {
+      installed = null;
+      throw error;
+    });
+    return installed;
+  };
   const spool = await BulkSpool.open(
     engine,
-    {
-      dir: path.join(config.dataDir, 'search-spool'),
-      maxBytes: config.storage.spoolBytes,
-      prepare: async () => {
-        for (const [name, body] of Object.entries(templates)) await engine.putIndexTemplate(name, body);
-      },
-    },
+    { dir: path.join(config.dataDir, 'search-spool'), maxBytes: config.storage.spoolBytes, prepare: ready },
     {
       indexed: (n) => metrics.searchIndexed.inc(n),
       retried: (error) => {
@@ -71,6 +80,10 @@ export async function openSearchStores(
     spans: new SearchSpanStore(engine, spool, names),
     logs: new SearchLogStore(engine, spool, names),
     description: `${flavor} ${config.storage.searchUrls.join(',')} (indices ${names.prefix}-*)`,
+    coordination: {
+      alertingLease: new SearchLease(engine, names.alerting(), 'alerting', ready),
+      alertState: new SearchAlertStateStore(engine, names.alerting(), ready),
+    },
     async flush() {
       await spool.drained();
       await engine.refresh(`${names.prefix}-*`);

@@ -39,6 +39,10 @@ export class IndexNames {
   operations(day: string): string {
     return `${this.prefix}-operations-${day}`;
   }
+  /** The one index of the alerting lease and shared alert state. */
+  alerting(): string {
+    return `${this.prefix}-alerting`;
+  }
   /** Every daily index of a kind. */
   all(kind: 'spans' | 'logs' | 'traces' | 'operations'): string {
     return `${this.prefix}-${kind}-*`;

@@ -65,6 +65,14 @@ export function indexTemplates(names: IndexNames, settings: TemplateSettings): R
       },
       calls: { type: 'nested', properties: { parent: keyword, child: keyword, start: long, parent_start: long } },
     }, { mapping: { nested_objects: { limit: MAX_SUMMARY_SPANS * 2 } } }),
+    // The alerting lease and the alert state replicas share: one index, not daily.
+    [`${names.prefix}-alerting`]: template(names.alerting(), {
+      holder: keyword,
+      expires: long,
+      renewed: long,
+      state: stored,
+      saved_at: long,
+    }),
     [`${names.prefix}-operations`]: template(names.all('operations'), {
       service: { properties: { name: keyword } },
       span: { properties: { name: keyword, kind: { type: 'byte' } } },

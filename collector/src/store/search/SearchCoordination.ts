@@ -1,0 +1,74 @@
+import type { Lease } from '../../alerts/AlertLeadership.ts';
+import { parseAlertState, type AlertStateStore, type SavedAlertState } from '../../alerts/AlertStateFile.ts';
+import type { SearchEngine } from './SearchEngine.ts';
+
+// The lease is taken by a scripted upsert judged by the engine's own clock
+// (`ctx._now`), so replicas whose clocks disagree still agree on expiry.
+const LEASE_SCRIPT = `
+if (ctx._source.holder == null || ctx._source.holder == params.holder || ctx._source.expires < ctx._now) {
+  ctx._source.holder = params.holder; ctx._source.expires = ctx._now + params.ttl; ctx._source.renewed = ctx._now;
+} else { ctx.op = 'noop'; }`;
+
+const RELEASE_SCRIPT = `
+if (ctx._source.holder == params.holder) { ctx._source.expires = 0; } else { ctx.op = 'noop'; }`;
+
+/**
+ * A lease in the search cluster (`<prefix>-alerting`, document `lease-<name>`):
+ * how replicas of a scaled-out collector agree which one evaluates alerts.
+ */
+export class SearchLease implements Lease {
+  private readonly engine: SearchEngine;
+  private readonly index: string;
+  private readonly id: string;
+  private readonly ready: () => Promise<void>;
+
+  constructor(engine: SearchEngine, index: string, name: string, ready: () => Promise<void>) {
+    this.engine = engine;
+    this.index = index;
+    this.id = `lease-${name}`;
+    this.ready = ready;
+  }
+
+  async tryHold(holder: string, ttlMs: number): Promise<boolean> {
+    await this.ready();
+    const result = await this.engine.updateDocument(this.index, this.id, {
+      scripted_upsert: true,
+      upsert: {},
+      script: { lang: 'painless', source: LEASE_SCRIPT, params: { holder, ttl: ttlMs } },
+    });
+    return result !== 'noop';
+  }
+
+  async release(holder: string): Promise<void> {
+    await this.engine.updateDocument(this.index, this.id, { script: { lang: 'painless', source: RELEASE_SCRIPT, params: { holder } } });
+  }
+}
+
+/** The alert state as one document every replica reads (`<prefix>-alerting`, document `alert-state`). */
+export class SearchAlertStateStore implements AlertStateStore {
+  private readonly engine: SearchEngine;
+  private readonly index: string;
+  private readonly ready: () => Promise<void>;
+
+  constructor(engine: SearchEngine, index: string, ready: () => Promise<void>) {
+    this.engine = engine;
+    this.index = index;
+    this.ready = ready;
+  }
+
+  get where(): string {
+    return `${this.index}/alert-state`;
+  }
+
+  async load(): Promise<{ state: SavedAlertState | null; problem: string | null }> {
+    await this.ready();
+    const doc = await this.engine.getSource<{ state?: string }>(this.index, 'alert-state');
+    if (doc === null || typeof doc.state !== 'string') return { state: null, problem: null };
+    return parseAlertState(doc.state, this.where);
+  }
+
+  async save(state: SavedAlertState): Promise<void> {
+    await this.ready();
+    await this.engine.putDocument(this.index, 'alert-state', { state: JSON.stringify(state), saved_at: state.savedAtMs });
+  }
+}
