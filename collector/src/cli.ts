@@ -1,4 +1,5 @@
-import { checkRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
+import { readNotificationsFile } from './alerts/notify/notificationsFile.ts';
+import { checkRuleFiles, readRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';
 import { startCollector } from './Collector.ts';
 import { createLog } from './telemetry/log.ts';
@@ -16,6 +17,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     }
     return checkRuleFiles(argv.slice(1), (line) => process.stdout.write(line + '\n'));
   }
+  // `mirador-collector check-config [options]` checks a configuration (flags, environment, file,
+  // and the rule and notification files it names) without starting anything, for CI and deploys.
+  if (argv[0] === 'check-config') return checkConfig(argv.slice(1), env);
   let parsed;
   try {
     parsed = resolveConfig({ argv, env });
@@ -90,4 +94,30 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   log.info('collector stopped');
   return 0;
+}
+
+/** Resolves the configuration and reads the files it names; prints what would run, or the first problem (exit 2). */
+function checkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+  try {
+    const parsed = resolveConfig({ argv, env });
+    if (parsed.kind === 'help') {
+      process.stdout.write(parsed.text + '\n');
+      return 0;
+    }
+    const c = parsed.config;
+    const groups = c.rules === '' ? [] : readRuleFiles(c.rules);
+    const notifications = c.alerting.notificationsFile === '' ? { alertmanagers: [], webhooks: [] } : readNotificationsFile(c.alerting.notificationsFile);
+    const storage = c.storage.backend === 'embedded' ? `embedded (${c.dataDir})` : `${c.storage.backend} ${c.storage.searchUrls.join(',')}`;
+    const metrics = c.metrics.backend === 'embedded' ? 'embedded' : `remote write to ${c.metrics.remoteWriteUrl}`;
+    const rules = groups.reduce((n, g) => n + g.rules.length, 0);
+    const receivers = [...c.alerting.alertmanagerUrls, ...notifications.alertmanagers].length + notifications.webhooks.length;
+    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RuleFileError) {
+      process.stderr.write(`mirador-collector: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
 }
