@@ -44,7 +44,7 @@ describe('compose/docker-compose.yml', () => {
 
   it('is refused by the same check when a service has a key the specification does not know', () => {
     const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-compose-')), 'docker-compose.yml');
-    fs.writeFileSync(broken, fs.readFileSync(composeFile, 'utf8').replace(/^  collector:\n/m, '  collector:\n    replicaz: 2\n'));
+    fs.writeFileSync(broken, fs.readFileSync(composeFile, 'utf8').replace(/^ {2}collector:\n/m, '  collector:\n    replicaz: 2\n'));
     const r = run(path.join(bin, 'dclint'), ['-q', '--no-color', broken]);
     expect(r.code).not.toBe(0);
     expect(r.output, r.output).toMatch(/additional properties/);
