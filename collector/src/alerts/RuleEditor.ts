@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
+import { createHash } from 'node:crypto';
 import { SerialQueue } from '../pipeline/SerialQueue.ts';
+import type { CollectorLog } from '../telemetry/log.ts';
 import { modelDuration } from '../promql/ast.ts';
 import type { AlertHistory } from './AlertHistory.ts';
 import { writeFileAtomically } from '../store/writeFileAtomically.ts';
@@ -34,12 +36,31 @@ export interface RuleAddress {
   index: number;
 }
 
+/** Rule edits every replica of a scaled-out collector applies: the edited files' texts, each with a hash of the file it replaced. */
+export interface SharedRuleEdits {
+  version: number;
+  files: Record<string, { text: string; base: string }>;
+}
+
+/** Where replicas keep their shared rule edits. */
+export interface SharedRuleStore {
+  load(): Promise<SharedRuleEdits | null>;
+  /** Saves `next` if the stored version is still `expectedVersion` (0: none yet); false when another replica saved first. */
+  save(next: SharedRuleEdits, expectedVersion: number): Promise<boolean>;
+}
+
 /**
  * Changes rule files on behalf of the rule API: each change is checked
  * field by field, written to its file atomically (a crash leaves the old
  * file), then the whole rule set is read back from disk and applied, so
  * what runs is what the files say. Comments and layout of the rest of the
  * file are kept. Changes run one at a time and are recorded in the history.
+ *
+ * Replicas of a scaled-out collector read their rule files from their own
+ * disks (a ConfigMap, read-only), so there an edit is not written to disk:
+ * the edited file's text is saved in the shared store, and every replica
+ * reads it in place of its file ({@link sync}) until the file itself changes
+ * at its source (a new ConfigMap), which then wins.
  */
 export class RuleEditor {
   private readonly globs: string;
@@ -47,20 +68,52 @@ export class RuleEditor {
   private readonly history: AlertHistory;
   private readonly now: () => number;
   private readonly queue = new SerialQueue();
+  private readonly shared: SharedRuleStore | null;
+  private readonly log: CollectorLog | null;
+  /** Shared edits in force: file → text read instead of the file. */
+  private overlay = new Map<string, string>();
+  private sharedEdits: SharedRuleEdits = { version: 0, files: {} };
 
-  constructor(options: { globs: string; manager: RuleManager; history: AlertHistory; now: () => number }) {
+  constructor(options: { globs: string; manager: RuleManager; history: AlertHistory; now: () => number; shared?: SharedRuleStore; log?: CollectorLog }) {
     this.globs = options.globs;
     this.manager = options.manager;
     this.history = options.history;
     this.now = options.now;
+    this.shared = options.shared ?? null;
+    this.log = options.log ?? null;
   }
 
   /** Reads every rule file anew and applies them; on any problem the running rules stay as they were and the problems are thrown. */
   reload(): Promise<GroupDefinition[]> {
     return this.queue.run(async () => {
-      const groups = readRuleFiles(this.globs);
+      const groups = readRuleFiles(this.globs, this.overlay);
       await this.manager.replace(groups);
       return groups;
+    });
+  }
+
+  /**
+   * Applies the rule edits other replicas saved, when they changed. An edit
+   * whose file has changed at its source since is dropped (the file wins).
+   */
+  sync(): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.shared === null) return;
+      const edits = await this.shared.load();
+      if (edits === null || edits.version === this.sharedEdits.version) return;
+      const overlay = new Map<string, string>();
+      for (const [file, { text, base }] of Object.entries(edits.files)) {
+        if (hashOf(diskText(file)) === base) overlay.set(file, text);
+        else this.log?.warn('a rule edit made through the API is dropped: its file has changed since', { file });
+      }
+      try {
+        await this.manager.replace(readRuleFiles(this.globs, overlay));
+      } catch (error) {
+        this.log?.error('shared rule edits not applied; the running rules stay', { error: (error as Error).message });
+        return;
+      }
+      this.overlay = overlay;
+      this.sharedEdits = edits;
     });
   }
 
@@ -130,7 +183,7 @@ export class RuleEditor {
 
   /** Applies a change to one file's YAML, writes it atomically, and applies the whole rule set; a set that fails to load puts the old file back. */
   private async edit(file: string, change: (doc: Document) => void): Promise<void> {
-    const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+    const old = this.overlay.get(file) ?? diskText(file);
     const { doc } = parseRuleYaml(file, old ?? '');
     change(doc);
     const text = doc.toString();
@@ -139,6 +192,10 @@ export class RuleEditor {
     } catch (error) {
       if (error instanceof RuleFileError) throw new RuleEditError(400, error.message, error.problems.map((p) => ({ field: 'rule', message: p.message })));
       throw error;
+    }
+    if (this.shared !== null) {
+      await this.editShared(file, text);
+      return;
     }
     writeFileAtomically(file, text);
     let groups: GroupDefinition[];
@@ -150,6 +207,26 @@ export class RuleEditor {
       if (error instanceof RuleFileError) throw new RuleEditError(409, `the rule files do not load with this change, so it was not applied:\n${error.message}`);
       throw error;
     }
+    await this.manager.replace(groups);
+  }
+
+  /** An edit on a replica sharing its rules: checked with the other files, saved for every replica, then applied here. */
+  private async editShared(file: string, text: string): Promise<void> {
+    const overlay = new Map(this.overlay).set(file, text);
+    let groups: GroupDefinition[];
+    try {
+      groups = readRuleFiles(this.globs, overlay);
+    } catch (error) {
+      if (error instanceof RuleFileError) throw new RuleEditError(409, `the rule files do not load with this change, so it was not applied:\n${error.message}`);
+      throw error;
+    }
+    const base = this.sharedEdits.files[file]?.base ?? hashOf(diskText(file));
+    const next: SharedRuleEdits = { version: this.sharedEdits.version + 1, files: { ...this.sharedEdits.files, [file]: { text, base } } };
+    if (!(await this.shared!.save(next, this.sharedEdits.version))) {
+      throw new RuleEditError(409, 'the rules were changed on another replica at the same moment; reload them and make the change again');
+    }
+    this.overlay = overlay;
+    this.sharedEdits = next;
     await this.manager.replace(groups);
   }
 
@@ -251,4 +328,14 @@ function ruleIn(doc: Document, address: RuleAddress): YAMLMap {
   const node = named[address.index];
   if (node === undefined) throw new RuleEditError(404, `no rule named ${JSON.stringify(address.name)}${address.index > 0 ? ` (number ${address.index})` : ''} in group ${JSON.stringify(address.group)}`);
   return node;
+}
+
+/** A rule file's text on disk, or null when there is none. */
+function diskText(file: string): string | null {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+/** What a shared edit records of the file it replaced, to notice the file changing at its source. */
+function hashOf(text: string | null): string {
+  return createHash('sha256').update(text ?? '').digest('hex');
 }

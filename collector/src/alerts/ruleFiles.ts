@@ -248,8 +248,16 @@ function unknownFields(map: YAMLMap, known: string[], what: string, at: (node: N
   }
 }
 
-/** Reads one rule file. */
-export function readRuleFile(file: string): GroupDefinition[] {
+/**
+ * Rule file texts standing in for what is on disk, by path: the rule edits
+ * replicas of a scaled-out collector share (see RuleEditor).
+ */
+export type RuleOverlay = ReadonlyMap<string, string>;
+
+/** Reads one rule file (its overlay text when there is one). */
+export function readRuleFile(file: string, overlay?: RuleOverlay): GroupDefinition[] {
+  const stood = overlay?.get(file);
+  if (stood !== undefined) return readRuleText(file, stood);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -274,13 +282,13 @@ export function ruleFilePaths(globs: string): string[] {
  * in any file throws with every problem found, so a reload never half-applies.
  * Group names are unique across files, so the rule API can address a group by name.
  */
-export function readRuleFiles(globs: string): GroupDefinition[] {
+export function readRuleFiles(globs: string, overlay?: RuleOverlay): GroupDefinition[] {
   const problems: RuleFileProblem[] = [];
   const groups: GroupDefinition[] = [];
   const seen = new Map<string, GroupDefinition>();
   for (const file of ruleFilePaths(globs)) {
     try {
-      for (const g of readRuleFile(file)) {
+      for (const g of readRuleFile(file, overlay)) {
         const other = seen.get(g.name);
         if (other !== undefined) problems.push({ file, line: g.line, message: `group name "${g.name}" is also used in ${other.file}:${other.line} (group names must be unique across rule files)` });
         seen.set(g.name, g);

@@ -109,7 +109,11 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
     },
   });
   await manager.replace(groups);
-  const editor = new RuleEditor({ globs: config.rules, manager, history, now: deps.now });
+  const editor = new RuleEditor({ globs: config.rules, manager, history, now: deps.now, log: deps.log, ...(deps.coordination !== null && { shared: deps.coordination.ruleEdits }) });
+  // Replicas pick up each other's rule edits: at start, then every third of an evaluation interval.
+  let syncTimer: NodeJS.Timeout | null = null;
+  const syncRules = () => editor.sync().catch((error: unknown) => deps.log.warn('reading shared rule edits failed; tried again', { error: (error as Error).message }));
+  if (deps.coordination !== null) await syncRules();
   const ruleManager = manager;
   const leadership =
     deps.coordination === null
@@ -129,8 +133,14 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
     editor,
     history,
     leadership,
-    start: () => (leadership === null ? ruleManager.start() : leadership.start()),
+    start: () => {
+      if (leadership === null) return ruleManager.start();
+      leadership.start();
+      syncTimer = setInterval(() => void syncRules(), Math.max(1000, Math.floor(alerting.evaluationIntervalMs / 3)));
+      syncTimer.unref();
+    },
     stop: async () => {
+      if (syncTimer !== null) clearInterval(syncTimer);
       await leadership?.stop();
       await ruleManager.stop();
     },

@@ -6,6 +6,7 @@
  */
 import type { Lease } from '../alerts/AlertLeadership.ts';
 import type { AlertStateStore } from '../alerts/AlertStateFile.ts';
+import type { SharedRuleStore } from '../alerts/RuleEditor.ts';
 import type { LogRecord } from '../model/log.ts';
 import { isStaleNaN, type Exemplar, type Labels, type MetricMetadata, type MetricSample } from '../model/metric.ts';
 import type { SpanRecord } from '../model/span.ts';
@@ -154,12 +155,14 @@ export interface MetricStore {
 
 /**
  * What replicas of a collector sharing one cluster coordinate through: a
- * lease for the one replica that evaluates alerts, and the alert state it
- * saves for the others (and for whichever takes over).
+ * lease for the one replica that evaluates alerts, the alert state it
+ * saves for the others (and for whichever takes over), and rule edits.
  */
 export interface ReplicaCoordination {
   alertingLease: Lease;
   alertState: AlertStateStore;
+  /** Rule edits made through the API, applied by every replica. */
+  ruleEdits: SharedRuleStore;
 }
 
 /** The three stores a collector writes to, opened together and closed together. */

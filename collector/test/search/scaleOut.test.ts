@@ -21,6 +21,7 @@ let alertmanager: RunningAlertmanager;
 let hook: WebhookReceiverServer;
 let replicas: CollectorProcess[] = [];
 let proxy: RoundRobinProxy;
+let dir: string;
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
@@ -28,7 +29,7 @@ beforeAll(async () => {
     startPrometheus('global:\n  scrape_interval: 15s\n', { remoteWriteReceiver: true }),
     startAlertmanager(`route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${hook.url}\n`),
   ]);
-  const dir = tempDataDir();
+  dir = tempDataDir();
   fs.writeFileSync(
     path.join(dir, 'orders.rules.yaml'),
     'groups:\n  - name: orders\n    rules:\n      - alert: OrdersArriving\n        expr: sum(orders_created_total) > 2\n        labels:\n          severity: info\n',
@@ -110,4 +111,26 @@ describe('two collector replicas behind a round-robin proxy', () => {
     const firing = hook.payloads.filter((p) => p.status === 'firing');
     expect(firing).toHaveLength(1);
   }, 90_000);
+
+  it('apply a threshold changed through one replica on every replica, without writing their rule files', async () => {
+    const file = path.join(dir, 'orders.rules.yaml');
+    const before = fs.readFileSync(file, 'utf8');
+    const res = await fetch(`${proxy.url}/api/alert-rules/orders/OrdersArriving`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-user': 'ana@example.com' }, body: JSON.stringify({ threshold: 100 }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    for (const r of replicas) {
+      const rule = await eventually(async () => {
+        const view = (await (await fetch(`${r.url}/api/alert-rules/orders/OrdersArriving`)).json()) as { expr: string };
+        return view.expr === 'sum(orders_created_total) > 100' ? view : undefined;
+      }, 10_000);
+      expect(rule.expr).toBe('sum(orders_created_total) > 100');
+    }
+    // The evaluating replica uses it: 10 orders no longer cross the threshold, and both replicas say so.
+    for (const r of replicas) {
+      await eventually(async () => {
+        const alerts = (await (await fetch(`${r.url}/api/v1/alerts`)).json()) as { data: { alerts: unknown[] } };
+        return alerts.data.alerts.length === 0 ? true : undefined;
+      }, 15_000);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import type { Lease } from '../../alerts/AlertLeadership.ts';
 import { parseAlertState, type AlertStateStore, type SavedAlertState } from '../../alerts/AlertStateFile.ts';
+import type { SharedRuleEdits, SharedRuleStore } from '../../alerts/RuleEditor.ts';
 import type { SearchEngine } from './SearchEngine.ts';
 
 // The lease is taken by a scripted upsert judged by the engine's own clock
@@ -70,5 +71,40 @@ export class SearchAlertStateStore implements AlertStateStore {
   async save(state: SavedAlertState): Promise<void> {
     await this.ready();
     await this.engine.putDocument(this.index, 'alert-state', { state: JSON.stringify(state), saved_at: state.savedAtMs });
+  }
+}
+
+// Saved only over the version the saver last read: two replicas editing at once cannot both win.
+const RULES_SCRIPT = `
+long current = ctx._source.version == null ? 0 : ctx._source.version;
+if (current != params.expected) { ctx.op = 'noop'; } else { ctx._source.version = params.expected + 1; ctx._source.files = params.files; }`;
+
+/** The rule edits replicas share (`<prefix>-alerting`, document `rule-edits`). */
+export class SearchSharedRules implements SharedRuleStore {
+  private readonly engine: SearchEngine;
+  private readonly index: string;
+  private readonly ready: () => Promise<void>;
+
+  constructor(engine: SearchEngine, index: string, ready: () => Promise<void>) {
+    this.engine = engine;
+    this.index = index;
+    this.ready = ready;
+  }
+
+  async load(): Promise<SharedRuleEdits | null> {
+    await this.ready();
+    const doc = await this.engine.getSource<{ version?: number; files?: string }>(this.index, 'rule-edits');
+    if (doc === null || typeof doc.version !== 'number' || typeof doc.files !== 'string') return null;
+    return { version: doc.version, files: JSON.parse(doc.files) as SharedRuleEdits['files'] };
+  }
+
+  async save(next: SharedRuleEdits, expectedVersion: number): Promise<boolean> {
+    await this.ready();
+    const result = await this.engine.updateDocument(this.index, 'rule-edits', {
+      scripted_upsert: true,
+      upsert: {},
+      script: { lang: 'painless', source: RULES_SCRIPT, params: { expected: expectedVersion, files: JSON.stringify(next.files) } },
+    });
+    return result !== 'noop';
   }
 }

@@ -4,7 +4,7 @@ import type { SelfMetrics } from '../../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../../telemetry/log.ts';
 import type { ReplicaCoordination } from '../types.ts';
 import { BulkSpool } from './BulkSpool.ts';
-import { SearchAlertStateStore, SearchLease } from './SearchCoordination.ts';
+import { SearchAlertStateStore, SearchLease, SearchSharedRules } from './SearchCoordination.ts';
 import { IndexNames } from './documents.ts';
 import { indexTemplates } from './indexTemplates.ts';
 import { connectSearchEngine, type SearchConnection } from './SearchEngine.ts';
@@ -83,6 +83,7 @@ export async function openSearchStores(
     coordination: {
       alertingLease: new SearchLease(engine, names.alerting(), 'alerting', ready),
       alertState: new SearchAlertStateStore(engine, names.alerting(), ready),
+      ruleEdits: new SearchSharedRules(engine, names.alerting(), ready),
     },
     async flush() {
       await spool.drained();

@@ -72,6 +72,8 @@ export function indexTemplates(names: IndexNames, settings: TemplateSettings): R
       renewed: long,
       state: stored,
       saved_at: long,
+      version: long,
+      files: stored,
     }),
     [`${names.prefix}-operations`]: template(names.all('operations'), {
       service: { properties: { name: keyword } },
