@@ -115,7 +115,7 @@ describe('two collector replicas behind a round-robin proxy', () => {
   it('apply a threshold changed through one replica on every replica, without writing their rule files', async () => {
     const file = path.join(dir, 'orders.rules.yaml');
     const before = fs.readFileSync(file, 'utf8');
-    const res = await fetch(`${proxy.url}/api/alert-rules/orders/OrdersArriving`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-user': 'ana@example.com' }, body: JSON.stringify({ threshold: 100 }) });
+    const res = await fetch(`${proxy.url}/api/alert-rules/orders/OrdersArriving`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-mirador-user': 'ana@example.com' }, body: JSON.stringify({ threshold: 100 }) });
     expect(res.status, await res.clone().text()).toBe(200);
     for (const r of replicas) {
       const rule = await eventually(async () => {
