@@ -17,10 +17,20 @@ export interface HistoryQuery {
   limit: number;
 }
 
+/** The history replicas of a scaled-out collector share: written by whichever replica records an entry, read by all. */
+export interface SharedAlertHistory {
+  /** Durable when it resolves (spooled), searchable shortly after. */
+  append(entries: readonly HistoryEntry[]): Promise<void>;
+  query(q: HistoryQuery): Promise<HistoryEntry[]>;
+  deleteBefore(timeMs: number): Promise<void>;
+}
+
 /**
  * What fired when, and who changed which rule: appended as JSON lines to
  * `<data-dir>/alerts/history.jsonl` (each line synced, so an answered change
- * is on disk), kept in memory for queries, trimmed by age and count.
+ * is on disk), kept in memory for queries, trimmed by age and count. Replicas
+ * sharing a search cluster also write every entry there and answer queries
+ * from it, so each replica shows the whole history.
  */
 export class AlertHistory {
   private entries: HistoryEntry[] = [];
@@ -28,9 +38,13 @@ export class AlertHistory {
   private readonly retentionMs: number;
   private readonly maxEntries: number;
   private appendedSinceCompaction = 0;
+  private readonly shared: SharedAlertHistory | null;
+  private readonly onSharedError: (error: unknown) => void;
 
-  constructor(options: { file: string | null; retentionMs: number; maxEntries: number }) {
+  constructor(options: { file: string | null; retentionMs: number; maxEntries: number; shared?: SharedAlertHistory; onSharedError?: (error: unknown) => void }) {
     this.file = options.file;
+    this.shared = options.shared ?? null;
+    this.onSharedError = options.onSharedError ?? (() => undefined);
     this.retentionMs = options.retentionMs;
     this.maxEntries = options.maxEntries;
     if (this.file === null) return;
@@ -64,12 +78,17 @@ export class AlertHistory {
         fs.closeSync(fd);
       }
     }
+    this.shared?.append(entries).catch(this.onSharedError);
     this.appendedSinceCompaction += entries.length;
     if (this.appendedSinceCompaction >= 1000 || this.entries.length > this.maxEntries) this.trim(nowMs);
   }
 
-  /** Entries in the range, newest first. */
-  query(q: HistoryQuery): HistoryEntry[] {
+  /** Entries in the range, newest first: the shared history's when there is one, else this replica's. */
+  query(q: HistoryQuery): Promise<HistoryEntry[]> {
+    return this.shared !== null ? this.shared.query(q) : Promise.resolve(this.queryLocal(q));
+  }
+
+  private queryLocal(q: HistoryQuery): HistoryEntry[] {
     const out: HistoryEntry[] = [];
     for (let i = this.entries.length - 1; i >= 0 && out.length < q.limit; i--) {
       const e = this.entries[i]!;
@@ -88,5 +107,6 @@ export class AlertHistory {
     this.entries = this.entries.filter((e) => e.timeMs >= oldest).slice(-Math.floor(this.maxEntries * 0.9));
     this.appendedSinceCompaction = 0;
     if (this.file !== null) writeFileAtomically(this.file, this.entries.map((e) => JSON.stringify(e) + '\n').join(''));
+    this.shared?.deleteBefore(oldest).catch(this.onSharedError);
   }
 }

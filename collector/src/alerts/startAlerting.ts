@@ -84,7 +84,13 @@ export async function createAlerting(config: CollectorConfig, deps: AlertingDeps
   const stateStore: AlertStateStore = deps.coordination?.alertState ?? new AlertStateFile(path.join(config.dataDir, 'alerts', 'state.json'));
   const { state: savedState, problem } = await stateStore.load();
   if (problem !== null) deps.log.warn('alert state not restored', { problem });
-  const history = new AlertHistory({ file: path.join(config.dataDir, 'alerts', 'history.jsonl'), retentionMs: config.retentionMs, maxEntries: MAX_HISTORY_ENTRIES });
+  const history = new AlertHistory({
+    file: path.join(config.dataDir, 'alerts', 'history.jsonl'),
+    retentionMs: config.retentionMs,
+    maxEntries: MAX_HISTORY_ENTRIES,
+    ...(deps.coordination !== null && { shared: deps.coordination.alertHistory }),
+    onSharedError: (error) => deps.log.error('the shared alert history was not written; this replica keeps the entries in its own file', { error: (error as Error).message }),
+  });
   manager = new RuleManager({
     query: queryUrl !== '' ? new RemoteRuleQuery(queryUrl, timeout) : new EngineRuleQuery(deps.metricStore, { timeoutMs: timeout, maxSamples: config.query.maxSamples, lookbackMs: config.query.lookbackDeltaMs }),
     // Results written straight to a remote store (not through the ingest buffer), so the next rule of the group reads them.

@@ -76,8 +76,13 @@ export function alertsApiRouter(manager: RuleManager, editor: RuleEditor, histor
       const kinds = ['firing', 'resolved', 'rule_created', 'rule_updated', 'rule_deleted'];
       if (kind !== undefined && !kinds.includes(kind)) throw new ParamError('kind', `expected one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`);
       const rule = param(q, 'rule');
-      const entries = history.query({ startMs, endMs, limit: parseLimit('limit', param(q, 'limit'), 500, 10_000), ...(rule !== undefined && { rule }), ...(kind !== undefined && { kind: kind as HistoryEntry['kind'] }) });
-      res.json({ data: entries.map(historyView) });
+      history.query({ startMs, endMs, limit: parseLimit('limit', param(q, 'limit'), 500, 10_000), ...(rule !== undefined && { rule }), ...(kind !== undefined && { kind: kind as HistoryEntry['kind'] }) }).then(
+        (entries) => res.json({ data: entries.map(historyView) }),
+        (error: unknown) => {
+          options.log.error('reading the alert history failed', { error });
+          res.status(503).json({ error: `the alert history cannot be read now: ${(error as Error).message}` });
+        },
+      );
     } catch (error) {
       res.status(statusOf(error)).json({ error: (error as Error).message, ...(error instanceof ParamError && { param: error.param }) });
     }

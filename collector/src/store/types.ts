@@ -5,6 +5,7 @@
  * spans and logs and Unix milliseconds for metric samples, as each data model has it.
  */
 import type { Lease } from '../alerts/AlertLeadership.ts';
+import type { SharedAlertHistory } from '../alerts/AlertHistory.ts';
 import type { AlertStateStore } from '../alerts/AlertStateFile.ts';
 import type { SharedRuleStore } from '../alerts/RuleEditor.ts';
 import type { LogRecord } from '../model/log.ts';
@@ -163,6 +164,8 @@ export interface ReplicaCoordination {
   alertState: AlertStateStore;
   /** Rule edits made through the API, applied by every replica. */
   ruleEdits: SharedRuleStore;
+  /** The alert history every replica writes to and answers from. */
+  alertHistory: SharedAlertHistory;
 }
 
 /** The three stores a collector writes to, opened together and closed together. */

@@ -132,5 +132,16 @@ describe('two collector replicas behind a round-robin proxy', () => {
       }, 15_000);
     }
     expect(fs.readFileSync(file, 'utf8')).toBe(before);
+
+    // One history, whichever replica recorded each entry and whichever answers.
+    const kinds = ['firing', 'rule_updated', 'resolved'];
+    for (const r of replicas) {
+      const history = await eventually(async () => {
+        const answer = (await (await fetch(`${r.url}/api/alerts/history`)).json()) as { data: Array<{ kind: string; rule: string; user?: string }> };
+        return kinds.every((k) => answer.data.some((e) => e.kind === k)) ? answer.data : undefined;
+      }, 15_000);
+      expect(history.map((e) => e.kind).sort()).toEqual([...kinds].sort());
+      expect(history.find((e) => e.kind === 'rule_updated')).toMatchObject({ rule: 'OrdersArriving', user: 'ana@example.com' });
+    }
   }, 60_000);
 });

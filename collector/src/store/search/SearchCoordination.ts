@@ -1,6 +1,11 @@
 import type { Lease } from '../../alerts/AlertLeadership.ts';
 import { parseAlertState, type AlertStateStore, type SavedAlertState } from '../../alerts/AlertStateFile.ts';
+import { createHash } from 'node:crypto';
+import type { HistoryEntry, HistoryQuery, SharedAlertHistory } from '../../alerts/AlertHistory.ts';
 import type { SharedRuleEdits, SharedRuleStore } from '../../alerts/RuleEditor.ts';
+import type { BulkSpool } from './BulkSpool.ts';
+import { dayOf, type IndexNames } from './documents.ts';
+import { dayEndsBefore } from './SearchSpanStore.ts';
 import type { SearchEngine } from './SearchEngine.ts';
 
 // The lease is taken by a scripted upsert judged by the engine's own clock
@@ -106,5 +111,53 @@ export class SearchSharedRules implements SharedRuleStore {
       script: { lang: 'painless', source: RULES_SCRIPT, params: { expected: expectedVersion, files: JSON.stringify(next.files) } },
     });
     return result !== 'noop';
+  }
+}
+
+/**
+ * The alert history replicas share, in daily indices
+ * (`<prefix>-alerthistory-YYYY.MM.DD`), written through the spool (so an
+ * entry recorded while the cluster is away arrives later) with ids from the
+ * entry itself (so it is stored once).
+ */
+export class SearchAlertHistory implements SharedAlertHistory {
+  private readonly engine: SearchEngine;
+  private readonly spool: BulkSpool;
+  private readonly names: IndexNames;
+
+  constructor(engine: SearchEngine, spool: BulkSpool, names: IndexNames) {
+    this.engine = engine;
+    this.spool = spool;
+    this.names = names;
+  }
+
+  append(entries: readonly HistoryEntry[]): Promise<void> {
+    return this.spool.append(
+      entries.map((e) => {
+        const entry = JSON.stringify(e);
+        const doc = { '@timestamp': new Date(e.timeMs).toISOString(), time_ms: e.timeMs, kind: e.kind, group: e.group, rule: e.rule, entry };
+        const index = this.names.alertHistory(dayOf(BigInt(e.timeMs) * 1_000_000n));
+        return [{ index: { _index: index, _id: createHash('sha256').update(entry).digest('hex').slice(0, 32) } }, JSON.stringify(doc)];
+      }),
+    );
+  }
+
+  async query(q: HistoryQuery): Promise<HistoryEntry[]> {
+    const filter: Array<Record<string, unknown>> = [{ range: { time_ms: { gte: q.startMs, lte: q.endMs } } }];
+    if (q.rule !== undefined) filter.push({ term: { rule: q.rule } });
+    if (q.kind !== undefined) filter.push({ term: { kind: q.kind } });
+    const answer = await this.engine.search<{ entry: string }>(this.names.all('alerthistory'), {
+      size: q.limit,
+      _source: ['entry'],
+      query: { bool: { filter } },
+      sort: [{ time_ms: 'desc' }, { _id: 'desc' }],
+    });
+    return answer.hits.map((h) => JSON.parse(h._source.entry) as HistoryEntry);
+  }
+
+  async deleteBefore(timeMs: number): Promise<void> {
+    const cutoff = BigInt(timeMs) * 1_000_000n;
+    const old = (await this.engine.indices(this.names.all('alerthistory'))).filter((i) => dayEndsBefore(i.name, cutoff));
+    await this.engine.deleteIndices(old.map((i) => i.name));
   }
 }

@@ -4,7 +4,7 @@ import type { SelfMetrics } from '../../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../../telemetry/log.ts';
 import type { ReplicaCoordination } from '../types.ts';
 import { BulkSpool } from './BulkSpool.ts';
-import { SearchAlertStateStore, SearchLease, SearchSharedRules } from './SearchCoordination.ts';
+import { SearchAlertHistory, SearchAlertStateStore, SearchLease, SearchSharedRules } from './SearchCoordination.ts';
 import { IndexNames } from './documents.ts';
 import { indexTemplates } from './indexTemplates.ts';
 import { connectSearchEngine, type SearchConnection } from './SearchEngine.ts';
@@ -84,6 +84,7 @@ export async function openSearchStores(
       alertingLease: new SearchLease(engine, names.alerting(), 'alerting', ready),
       alertState: new SearchAlertStateStore(engine, names.alerting(), ready),
       ruleEdits: new SearchSharedRules(engine, names.alerting(), ready),
+      alertHistory: new SearchAlertHistory(engine, spool, names),
     },
     async flush() {
       await spool.drained();

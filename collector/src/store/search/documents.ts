@@ -19,7 +19,7 @@ import type { StoredLog } from '../types.ts';
 import { MAX_SUMMARY_SPANS } from './indexTemplates.ts';
 import type { BulkOperation } from './SearchEngine.ts';
 
-/** The index names of one prefix: daily indices per kind (`mirador-spans-2026.11.22`). */
+/** The index names of one prefix: daily indices per kind (`mirador-spans-2026.11.22`), and one for alerting. */
 export class IndexNames {
   readonly prefix: string;
 
@@ -39,12 +39,15 @@ export class IndexNames {
   operations(day: string): string {
     return `${this.prefix}-operations-${day}`;
   }
+  alertHistory(day: string): string {
+    return `${this.prefix}-alerthistory-${day}`;
+  }
   /** The one index of the alerting lease and shared alert state. */
   alerting(): string {
     return `${this.prefix}-alerting`;
   }
   /** Every daily index of a kind. */
-  all(kind: 'spans' | 'logs' | 'traces' | 'operations'): string {
+  all(kind: 'spans' | 'logs' | 'traces' | 'operations' | 'alerthistory'): string {
     return `${this.prefix}-${kind}-*`;
   }
 }

@@ -75,6 +75,14 @@ export function indexTemplates(names: IndexNames, settings: TemplateSettings): R
       version: long,
       files: stored,
     }),
+    [`${names.prefix}-alerthistory`]: template(names.all('alerthistory'), {
+      '@timestamp': { type: 'date' },
+      time_ms: long,
+      kind: keyword,
+      group: keyword,
+      rule: keyword,
+      entry: stored,
+    }),
     [`${names.prefix}-operations`]: template(names.all('operations'), {
       service: { properties: { name: keyword } },
       span: { properties: { name: keyword, kind: { type: 'byte' } } },
