@@ -36,8 +36,11 @@ export class MetricsPusher {
   private readonly url: string;
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
+  /** The ingest token's header, when the collector asks for one. */
+  private readonly headers: Record<string, string>;
 
-  constructor(registry: AnyRegistry, url: string, intervalMs: number, timeoutMs: number) {
+  constructor(registry: AnyRegistry, url: string, intervalMs: number, timeoutMs: number, headers: Record<string, string> = {}) {
+    this.headers = headers;
     this.registry = registry;
     this.url = url;
     this.intervalMs = intervalMs;
@@ -69,7 +72,7 @@ export class MetricsPusher {
   private async send(): Promise<void> {
     try {
       const body = await this.registry.metrics();
-      const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': this.registry.contentType }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(this.url, { method: 'POST', headers: { 'content-type': this.registry.contentType, ...this.headers }, body, signal: AbortSignal.timeout(this.timeoutMs) });
       await response.arrayBuffer();
       if (!response.ok) throw Object.assign(new Error(`collector answered ${response.status}`), { retryAfter: response.headers.get('retry-after') });
       this.pushes.inc({ result: 'ok' });

@@ -18,6 +18,8 @@ export interface AgentOptions {
   serviceName?: string;
   /** Base URL of the collector's OTLP/HTTP port. Env: OTEL_EXPORTER_OTLP_ENDPOINT. Default http://127.0.0.1:4318. */
   collectorUrl?: string;
+  /** The collector's ingest token for this service, sent as `Authorization: Bearer` with spans, logs and metrics. Env: MIRADOR_INGEST_TOKEN. Default none. */
+  ingestToken?: string;
   /** Lowest winston level the logger writes. Env: MIRADOR_LOG_LEVEL. Default info. */
   logLevel?: string;
   /** Encoding of spans and log records on the wire. Env: OTEL_EXPORTER_OTLP_PROTOCOL. Default http/protobuf, the OTLP specification's default. */
@@ -56,6 +58,8 @@ export interface AgentOptions {
 export interface ResolvedAgentOptions {
   serviceName: string;
   collectorUrl: string;
+  /** Empty when the collector asks for no token. */
+  ingestToken: string;
   logLevel: string;
   logFormat: 'auto' | 'json' | 'pretty';
   protocol: OtlpProtocol;
@@ -126,6 +130,7 @@ const row = <K extends keyof ResolvedAgentOptions>(r: OptionRow<K>) => r;
 const ROWS = [
   row({ key: 'serviceName', option: 'serviceName', env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'unknown_service:node' }),
   row({ key: 'collectorUrl', option: 'collectorUrl', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', parse: httpUrl, fallback: DEFAULT_COLLECTOR_URL }),
+  row({ key: 'ingestToken', option: 'ingestToken', env: 'MIRADOR_INGEST_TOKEN', parse: text, fallback: '' }),
   row({ key: 'logLevel', option: 'logLevel', env: 'MIRADOR_LOG_LEVEL', parse: oneOf(LOG_LEVELS), fallback: 'info' }),
   row({ key: 'logFormat', option: 'logFormat', env: 'MIRADOR_LOG_FORMAT', parse: oneOf(['auto', 'json', 'pretty'] as const), fallback: 'auto' }),
   row({ key: 'protocol', option: 'protocol', env: 'OTEL_EXPORTER_OTLP_PROTOCOL', parse: oneOf(PROTOCOLS), fallback: 'http/protobuf' }),

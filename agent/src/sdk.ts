@@ -36,7 +36,7 @@ function samplerOf(name: SamplerName, ratio: number): Sampler {
  */
 export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: MeterProvider): Sdk {
   const resource = resourceFromAttributes({ 'service.name': options.serviceName }).merge(detectResources({ detectors: [hostDetector, processDetector, envDetector] }));
-  const exporterOptions = { timeoutMillis: options.exportTimeoutMs, selfObsMeterProvider };
+  const exporterOptions = { timeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, headers: authorizationHeader(options.ingestToken) };
   // Protobuf by default, as the OTLP specification has it: a third of JSON's bytes, and cheaper for the collector to read.
   const protobuf = options.protocol === 'http/protobuf';
   const TraceExporter = protobuf ? ProtobufTraceExporter : JsonTraceExporter;
@@ -85,4 +85,9 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
       settle('shutdown', await Promise.allSettled([tracerProvider.shutdown(), loggerProvider.shutdown()]));
     },
   };
+}
+
+/** The header that carries the ingest token, when there is one. */
+export function authorizationHeader(token: string): Record<string, string> {
+  return token === '' ? {} : { authorization: `Bearer ${token}` };
 }

@@ -8,7 +8,7 @@ import { createAgentLogger } from './logger.ts';
 import { MetricsPusher, pushPath, serveMetrics } from './metricsPush.ts';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './options.ts';
 import { RequestDurationHistogram } from './requestDuration.ts';
-import { startSdk } from './sdk.ts';
+import { authorizationHeader, startSdk } from './sdk.ts';
 import { promMeterProvider } from './selfMetrics.ts';
 import { flushOnSignals } from './signals.ts';
 
@@ -59,7 +59,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
   const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);
   instrumentations = [...defaultInstrumentations(), ...resolved.extraInstrumentations.map(extraInstrumentation), ...resolved.instrumentations];
   const unregister = registerInstrumentations({ tracerProvider: sdk.tracerProvider, instrumentations });
-  const pusher = new MetricsPusher(metrics, `${resolved.collectorUrl}${pushPath(resolved.serviceName)}`, resolved.metricsPushIntervalMs, resolved.exportTimeoutMs);
+  const pusher = new MetricsPusher(metrics, `${resolved.collectorUrl}${pushPath(resolved.serviceName)}`, resolved.metricsPushIntervalMs, resolved.exportTimeoutMs, authorizationHeader(resolved.ingestToken));
   pusher.start();
   const metricsServer = resolved.metricsPort === null ? null : serveMetrics(metrics, resolved.metricsPort).catch((error: unknown) => {
     process.emitWarning(`@mirador/agent: cannot serve /metrics on port ${resolved.metricsPort}: ${String(error)}`);

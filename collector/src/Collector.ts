@@ -19,6 +19,7 @@ import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
+import { IngestTokens, ingestAuth } from './auth/IngestTokens.ts';
 import { openStores, type StoreDeps } from './store/openStores.ts';
 import type { Stores } from './store/types.ts';
 import { SelfMetrics } from './telemetry/SelfMetrics.ts';
@@ -49,6 +50,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLog(config.logLevel);
   const metrics = new SelfMetrics();
+  // Read first: a tokens file that cannot be used stops the start before anything is opened.
+  const tokens = IngestTokens.load(config.ingest.tokensFile, config.ingest.tokens);
   const stores = await openStores(config, metrics, log, deps);
   const ingest = new Ingest(
     stores,
@@ -88,6 +91,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.disable('x-powered-by');
   const budget = new ByteBudget(config.limits.maxInFlightBytes);
   app.use(securityHeaders);
+  if (tokens.size > 0) app.use(ingestAuth(tokens, metrics));
   app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
   app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
@@ -119,7 +123,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   let grpc: OtlpGrpcReceiver | null = null;
   let grpcPort = -1;
   if (config.grpcPort >= 0) {
-    grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, budget, metrics, log);
+    grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, budget, metrics, log, tokens.size > 0 ? tokens : null);
     grpcPort = await grpc.listen(config.host, config.grpcPort);
   }
 

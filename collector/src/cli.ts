@@ -1,4 +1,5 @@
 import { readNotificationsFile } from './alerts/notify/notificationsFile.ts';
+import { hashToken, IngestTokens } from './auth/IngestTokens.ts';
 import { checkRuleFiles, readRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';
 import { startCollector } from './Collector.ts';
@@ -16,6 +17,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       return 2;
     }
     return checkRuleFiles(argv.slice(1), (line) => process.stdout.write(line + '\n'));
+  }
+  // `mirador-collector hash-token TOKEN` prints the hash the tokens file keeps instead of the token.
+  if (argv[0] === 'hash-token') {
+    if (argv.length !== 2 || argv[1]!.length < 16) {
+      process.stderr.write('usage: mirador-collector hash-token TOKEN   (a random token of 16 characters or more, e.g. from `openssl rand -hex 32`)\n');
+      return 2;
+    }
+    process.stdout.write(`${hashToken(argv[1]!)}\n`);
+    return 0;
   }
   // `mirador-collector check-config [options]` checks a configuration (flags, environment, file,
   // and the rule and notification files it names) without starting anything, for CI and deploys.
@@ -63,6 +73,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       process.stderr.write(`mirador-collector: the rule files cannot be used, so the collector does not start:\n${error.message}\n`);
       return 1;
     }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mirador-collector: ${error.message}\n`);
+      return 2;
+    }
     log.error('collector failed to start', { error, host: config.host, port: config.port, dataDir: config.dataDir });
     return 1;
   }
@@ -105,13 +119,14 @@ function checkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       return 0;
     }
     const c = parsed.config;
+    const tokens = IngestTokens.load(c.ingest.tokensFile, c.ingest.tokens);
     const groups = c.rules === '' ? [] : readRuleFiles(c.rules);
     const notifications = c.alerting.notificationsFile === '' ? { alertmanagers: [], webhooks: [] } : readNotificationsFile(c.alerting.notificationsFile);
     const storage = c.storage.backend === 'embedded' ? `embedded (${c.dataDir})` : `${c.storage.backend} ${c.storage.searchUrls.join(',')}`;
     const metrics = c.metrics.backend === 'embedded' ? 'embedded' : `remote write to ${c.metrics.remoteWriteUrl}`;
     const rules = groups.reduce((n, g) => n + g.rules.length, 0);
     const receivers = [...c.alerting.alertmanagerUrls, ...notifications.alertmanagers].length + notifications.webhooks.length;
-    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers\n`);
+    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers; ${tokens.size === 0 ? 'ingest open to anyone who reaches it' : `${tokens.size} ingest tokens`}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RuleFileError) {

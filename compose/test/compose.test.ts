@@ -82,7 +82,7 @@ describe('compose/docker-compose.yml', () => {
     env.MIRADOR_RULES = env.MIRADOR_RULES!.replace('/etc/mirador/rules', path.resolve(composeDir, mount.split(':')[0]!));
     env.MIRADOR_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-compose-data-'));
     const r = run(path.join(bin, 'node'), [collectorBin, 'check-config'], env);
-    expect(r.output).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write; \d+ rule groups, \d+ rules; 1 notification receivers$/m);
+    expect(r.output).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write; \d+ rule groups, \d+ rules; 1 notification receivers; 5 ingest tokens$/m);
     expect(r.code).toBe(0);
     // Without MIRADOR_INSECURE the same configuration is refused: it listens beyond loopback.
     const refused = run(path.join(bin, 'node'), [collectorBin, 'check-config'], { ...env, MIRADOR_INSECURE: 'false' });
@@ -125,6 +125,14 @@ describe('compose/docker-compose.yml', () => {
         if (source.startsWith('.')) expect(fs.existsSync(path.resolve(composeDir, source)), `${name}: ${source}`).toBe(true);
         else expect(compose.volumes, `${name}: volume ${source}`).toHaveProperty(source);
       }
+    }
+  });
+
+  it('gives every service with the agent the ingest token the collector expects of it', () => {
+    const tokens = new Map(interpolate(compose.services.collector!.environment!.MIRADOR_INGEST_TOKENS!).split(',').map((pair) => pair.split('=') as [string, string]));
+    for (const name of ['gateway', 'order', 'catalog', 'inventory', 'payment']) {
+      const env = compose.services[name]!.environment!;
+      expect(tokens.get(env.OTEL_SERVICE_NAME!), name).toBe(interpolate(env.MIRADOR_INGEST_TOKEN!));
     }
   });
 

@@ -99,11 +99,19 @@ describe('compose/kubernetes', () => {
   });
 
   it("gives the collector a configuration it accepts (its ConfigMap and secret, as the pod's environment)", () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...find('ConfigMap', 'mirador-collector').data, MIRADOR_SEARCH_PASSWORD: 'from-the-secret', MIRADOR_REPLICA_NAME: 'mirador-collector-0' };
+    const literal = (key: string) => kustomization.secretGenerator.find((g) => g.name === 'mirador-ingest-tokens')!.literals.find((l) => l.startsWith(`${key}=`))!.slice(key.length + 1);
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...find('ConfigMap', 'mirador-collector').data, MIRADOR_SEARCH_PASSWORD: 'from-the-secret', MIRADOR_REPLICA_NAME: 'mirador-collector-0', MIRADOR_INGEST_TOKENS: literal('collector') };
     env.MIRADOR_RULES = path.join(root, 'alert-rules', '*.yaml');
     env.MIRADOR_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-k8s-data-'));
     const r = spawnSync(path.join(bin, 'node'), [collectorBin, 'check-config'], { env, encoding: 'utf8' });
-    expect(r.stdout).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write;/);
+    expect(r.stdout).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write;.*; 5 ingest tokens$/m);
     expect(r.status).toBe(0);
+    // Each service with the agent gets the token the collector's list has for it.
+    const list = new Map(literal('collector').split(',').map((pair) => pair.split('=') as [string, string]));
+    for (const name of ['gateway', 'order', 'catalog', 'inventory', 'payment']) {
+      const container = podSpec(find('Deployment', name)).spec.containers[0] as unknown as { env: Array<{ name: string; valueFrom?: { secretKeyRef: { key: string } } }> };
+      const key = container.env.find((e) => e.name === 'MIRADOR_INGEST_TOKEN')!.valueFrom!.secretKeyRef.key;
+      expect(list.get(name), name).toBe(literal(key));
+    }
   });
 });

@@ -7,9 +7,9 @@ import { resolveConfig, startCollector, type RunningCollector } from '@mirador/c
 const root = path.resolve(import.meta.dirname, '..', '..', '..');
 
 /** A collector in this process on a free loopback port with a fresh data dir, quiet but for errors. */
-export async function startQuietCollector(port = 0): Promise<RunningCollector> {
+export async function startQuietCollector(port = 0, flags: string[] = []): Promise<RunningCollector> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-agent-'));
-  const parsed = resolveConfig({ argv: ['--port', String(port), '--grpc-port', 'off', '--data-dir', dataDir, '--log-level', 'error'], env: {} });
+  const parsed = resolveConfig({ argv: ['--port', String(port), '--grpc-port', 'off', '--data-dir', dataDir, '--log-level', 'error', ...flags], env: {} });
   if (parsed.kind !== 'run') throw new Error('unexpected --help');
   return startCollector(parsed.config);
 }

@@ -34,6 +34,8 @@ export interface CollectorConfig {
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
+  /** Who may send telemetry: a tokens file (hashes) and tokens in the clear; both empty lets anyone send. */
+  ingest: { tokensFile: string; tokens: string };
   /** This replica's name among collectors sharing a search cluster; empty for host name and pid. */
   replicaName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -161,6 +163,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     },
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
     replicaName: s('replicaName'),
+    ingest: { tokensFile: s('ingest.tokensFile'), tokens: s('ingest.tokens') },
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),
       resendDelayMs: n('alerting.resendDelay'),

@@ -4,6 +4,7 @@ import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
+import type { IngestTokens } from '../auth/IngestTokens.ts';
 import type { ByteBudget } from './ByteBudget.ts';
 import { OTLP_SIGNALS, ingestBody, responseObject, type OtlpSignal } from './otlpSignals.ts';
 
@@ -20,7 +21,8 @@ const MAX_CONCURRENT_STREAMS = 8;
 export class OtlpGrpcReceiver {
   private readonly server: grpc.Server;
 
-  constructor(ingest: Ingest, maxMessageBytes: number, budget: ByteBudget, metrics: SelfMetrics, log: CollectorLog) {
+  /** With `tokens`, every call must carry `authorization: Bearer <token>` metadata; others end UNAUTHENTICATED. */
+  constructor(ingest: Ingest, maxMessageBytes: number, budget: ByteBudget, metrics: SelfMetrics, log: CollectorLog, tokens: IngestTokens | null = null) {
     // grpc-js reads a whole message before the handler can take it from the
     // byte budget; capping streams per connection bounds what one client holds.
     this.server = new grpc.Server({ 'grpc.max_receive_message_length': maxMessageBytes, 'grpc.max_concurrent_streams': MAX_CONCURRENT_STREAMS });
@@ -38,6 +40,15 @@ export class OtlpGrpcReceiver {
       };
       this.server.addService(definition, {
         Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+          if (tokens !== null) {
+            const authorization = call.metadata.get('authorization')[0];
+            if (tokens.senderOf(typeof authorization === 'string' ? authorization : undefined) === null) {
+              const source = call.getPeer().replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+              metrics.unauthorizedIngest.inc({ source: tokens.sourceLabel(source), reason: authorization === undefined ? 'missing' : 'wrong' });
+              callback({ code: grpc.status.UNAUTHENTICATED, details: 'no known ingest token: send authorization: Bearer <token> metadata' });
+              return;
+            }
+          }
           exportCall(signal, call.request, ingest, budget).then(
             (response) => callback(null, response),
             (error: unknown) => {

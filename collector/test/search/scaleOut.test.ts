@@ -13,8 +13,9 @@ import { startWebhookReceiver, type WebhookReceiverServer } from '../support/web
 // The compose topology without containers: two collector replicas in
 // scale-out mode (spans and logs in a real OpenSearch node, metrics by
 // remote write to a real Prometheus, alerts to a real Alertmanager) behind
-// a round-robin proxy. Whichever replica takes a write, every read through
-// the proxy sees it; the alert fires once.
+// a round-robin proxy, taking telemetry only with an ingest token. Whichever
+// replica takes a write, every read through the proxy sees it; the alert
+// fires once.
 const node = useOpenSearchNode();
 let prometheus: RunningPrometheus;
 let alertmanager: RunningAlertmanager;
@@ -22,6 +23,7 @@ let hook: WebhookReceiverServer;
 let replicas: CollectorProcess[] = [];
 let proxy: RoundRobinProxy;
 let dir: string;
+const TOKEN = 'checkout-ingest-token-7f3a9c2e';
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
@@ -40,7 +42,7 @@ beforeAll(async () => {
         '--port', '0', '--grpc-port', 'off', '--data-dir', path.join(dir, name), '--replica-name', name,
         '--storage-backend', 'opensearch', '--search-url', node().url, '--index-replicas', '0', '--index-prefix', 'scaleout',
         '--metrics-backend', 'prometheus', '--metrics-remote-write-url', `${prometheus.url}/api/v1/write`, '--metrics-query-url', prometheus.url,
-        '--alertmanager-url', alertmanager.url, '--alert-resend-delay', '1s',
+        '--alertmanager-url', alertmanager.url, '--alert-resend-delay', '1s', '--ingest-tokens', `checkout=${TOKEN}`,
         '--rules', path.join(dir, 'orders.rules.yaml'), '--evaluation-interval', '2s',
       ]),
     ),
@@ -56,7 +58,7 @@ afterAll(async () => {
 });
 
 const post = async (pathName: string, body: unknown, type = 'application/json') => {
-  const res = await fetch(proxy.url + pathName, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(proxy.url + pathName, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${TOKEN}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBe(200);
 };
 const get = async <T>(pathAndQuery: string) => (await (await fetch(proxy.url + pathAndQuery)).json()) as T;
