@@ -20,6 +20,8 @@ import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
 import { IngestTokens, ingestAuth } from './auth/IngestTokens.ts';
+import { authRouter, requireUser } from './auth/queryAuth.ts';
+import { Sessions, Users } from './auth/Users.ts';
 import { openStores, type StoreDeps } from './store/openStores.ts';
 import type { Stores } from './store/types.ts';
 import { SelfMetrics } from './telemetry/SelfMetrics.ts';
@@ -52,6 +54,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const metrics = new SelfMetrics();
   // Read first: a tokens file that cannot be used stops the start before anything is opened.
   const tokens = IngestTokens.load(config.ingest.tokensFile, config.ingest.tokens);
+  const users = Users.load(config.auth.usersFile);
+  const sessions = Sessions.open(config.auth.sessionSecret, config.dataDir);
   const stores = await openStores(config, metrics, log, deps);
   const ingest = new Ingest(
     stores,
@@ -92,6 +96,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const budget = new ByteBudget(config.limits.maxInFlightBytes);
   app.use(securityHeaders);
   if (tokens.size > 0) app.use(ingestAuth(tokens, metrics));
+  app.use(authRouter(users, sessions, { now, metrics, log }));
+  if (users.size > 0) app.use(requireUser(users, sessions, now));
   app.use(otlpHttpRouter(ingest, config.limits.maxBodyBytes, budget, metrics, log));
   app.use(remoteWriteRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));
   app.use(pushRouter(ingest, config.limits.maxBodyBytes, { maxLabels: config.limits.maxAttributes, maxLabelValueBytes: config.limits.maxAttributeValueBytes }, budget, metrics, log));

@@ -1,5 +1,6 @@
 import { readNotificationsFile } from './alerts/notify/notificationsFile.ts';
 import { hashToken, IngestTokens } from './auth/IngestTokens.ts';
+import { hashPassword, Users } from './auth/Users.ts';
 import { checkRuleFiles, readRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';
 import { startCollector } from './Collector.ts';
@@ -27,6 +28,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.stdout.write(`${hashToken(argv[1]!)}\n`);
     return 0;
   }
+  // `mirador-collector hash-password` reads a password from standard input and prints its scrypt hash for the users file.
+  if (argv[0] === 'hash-password') return hashPasswordFromStdin();
   // `mirador-collector check-config [options]` checks a configuration (flags, environment, file,
   // and the rule and notification files it names) without starting anything, for CI and deploys.
   if (argv[0] === 'check-config') return checkConfig(argv.slice(1), env);
@@ -120,13 +123,14 @@ function checkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     }
     const c = parsed.config;
     const tokens = IngestTokens.load(c.ingest.tokensFile, c.ingest.tokens);
+    const users = Users.load(c.auth.usersFile);
     const groups = c.rules === '' ? [] : readRuleFiles(c.rules);
     const notifications = c.alerting.notificationsFile === '' ? { alertmanagers: [], webhooks: [] } : readNotificationsFile(c.alerting.notificationsFile);
     const storage = c.storage.backend === 'embedded' ? `embedded (${c.dataDir})` : `${c.storage.backend} ${c.storage.searchUrls.join(',')}`;
     const metrics = c.metrics.backend === 'embedded' ? 'embedded' : `remote write to ${c.metrics.remoteWriteUrl}`;
     const rules = groups.reduce((n, g) => n + g.rules.length, 0);
     const receivers = [...c.alerting.alertmanagerUrls, ...notifications.alertmanagers].length + notifications.webhooks.length;
-    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers; ${tokens.size === 0 ? 'ingest open to anyone who reaches it' : `${tokens.size} ingest tokens`}\n`);
+    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers; ${tokens.size === 0 ? 'ingest open to anyone who reaches it' : `${tokens.size} ingest tokens`}; ${users.size === 0 ? 'API open to anyone who reaches it' : `${users.size} users and API tokens`}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RuleFileError) {
@@ -135,4 +139,17 @@ function checkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): number {
     }
     throw error;
   }
+}
+
+/** Reads one line (the password) from standard input and prints its hash. */
+async function hashPasswordFromStdin(): Promise<number> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const password = text.replace(/\r?\n$/, '');
+  if (password.length < 8) {
+    process.stderr.write('usage: echo PASSWORD | mirador-collector hash-password   (8 characters or more)\n');
+    return 2;
+  }
+  process.stdout.write(`${await hashPassword(password)}\n`);
+  return 0;
 }

@@ -34,6 +34,8 @@ export interface CollectorConfig {
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
+  /** Who may read and change: the users file (empty: anyone who reaches the port) and the session-signing secret. */
+  auth: { usersFile: string; sessionSecret: string };
   /** Who may send telemetry: a tokens file (hashes) and tokens in the clear; both empty lets anyone send. */
   ingest: { tokensFile: string; tokens: string };
   /** This replica's name among collectors sharing a search cluster; empty for host name and pid. */
@@ -101,9 +103,14 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   const host = s('host');
   const loopback = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
   if (!loopback && v.get('insecure') !== true) {
-    throw new ConfigError(
-      `host: ${host} would let anyone who reaches it send telemetry and read every trace, log and metric, and the collector cannot ask who they are yet. Listen on 127.0.0.1 (the default) behind a proxy that authenticates, or pass --insecure (MIRADOR_INSECURE=true) to accept that`,
-    );
+    const missing: string[] = [];
+    if (s('auth.usersFile') === '') missing.push('read every trace, log and metric (give --users-file)');
+    if (s('ingest.tokensFile') === '' && s('ingest.tokens') === '') missing.push('send telemetry (give --ingest-tokens-file)');
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `host: ${host} would let anyone who reaches it ${missing.join(' and ')}. Configure that, listen on 127.0.0.1 (the default) behind a proxy that authenticates, or pass --insecure (MIRADOR_INSECURE=true) to accept it`,
+      );
+    }
   }
   if (n('alerting.evaluationInterval') < 1000) throw new ConfigError(`alerting.evaluationInterval: expected at least 1s, got ${n('alerting.evaluationInterval')} ms`);
   const urls = (k: string) => s(k).split(',').map((u) => u.trim()).filter((u) => u !== '');
@@ -164,6 +171,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     derive: { intervalMs: n('derive.interval'), edgeWaitMs: n('derive.edgeWait') },
     replicaName: s('replicaName'),
     ingest: { tokensFile: s('ingest.tokensFile'), tokens: s('ingest.tokens') },
+    auth: { usersFile: s('auth.usersFile'), sessionSecret: s('auth.sessionSecret') },
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),
       resendDelayMs: n('alerting.resendDelay'),

@@ -45,6 +45,7 @@ export class SelfMetrics {
   readonly ruleEvaluationFailures = new Counter({ name: 'mirador_rule_evaluation_failures_total', help: 'Rule evaluations that failed, per group.', labelNames: ['rule_group'], registers: [this.registry] });
   readonly ruleGroupSeconds = new Gauge({ name: 'mirador_rule_group_last_duration_seconds', help: 'Duration of the last evaluation of each rule group.', labelNames: ['rule_group'], registers: [this.registry] });
   readonly unauthorizedIngest = new Counter({ name: 'mirador_ingest_unauthorized_total', help: 'Ingest requests refused for a missing or unknown token, by source address (the first 1000, then "other") and reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
+  readonly loginFailures = new Counter({ name: 'mirador_login_failures_total', help: 'Sign-ins refused (unknown user or wrong password).', registers: [this.registry] });
   readonly alertingLeader = new Gauge({ name: 'mirador_alerting_leader', help: '1 while this replica holds the alerting lease and evaluates the rules (replicas sharing a search cluster).', registers: [this.registry] });
   readonly ruleGroupMissed = new Counter({ name: 'mirador_rule_group_iterations_missed_total', help: 'Evaluation slots skipped because the group was still being evaluated.', labelNames: ['rule_group'], registers: [this.registry] });
   /** Alert notifications, per receiver. */
