@@ -1,10 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { AlertsPage, BusinessPage, ExplorePage, Layout, LogsPage, ServiceMapPage, ServicePage, ServicesPage, TracePage, TracesPage } from './App.tsx';
+import { AlertsPage, BusinessPage, ExplorePage, Layout, LoginPage, LogsPage, ServiceMapPage, ServicePage, ServicesPage, TracePage, TracesPage } from './App.tsx';
 import './styles.css';
 
 const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
   {
     path: '/',
     element: <Layout />,

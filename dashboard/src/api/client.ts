@@ -17,14 +17,27 @@ export class ApiError extends Error {
 
 type Params = Record<string, string | number | undefined>;
 
+/** Requests whose 401 is an answer to show, not a reason to go to the sign-in page. */
+const SIGN_IN_PATHS = new Set(['/api/login', '/api/me']);
+
+/** The CSRF cookie's value ('' when signed out or sign-in is off). */
+function csrfToken(): string {
+  if (typeof document === 'undefined') return '';
+  const m = /(?:^|;\s*)mirador_csrf=([^;]*)/.exec(document.cookie);
+  return m === null ? '' : decodeURIComponent(m[1]!);
+}
+
 /** The one fetch wrapper: JSON in and out, any non-2xx turned into an ApiError with what the API said. */
 async function request<T>(method: string, path: string, params: Params = {}, body?: unknown): Promise<T> {
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
   const url = query.size > 0 ? `${path}?${query}` : path;
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  // A change made with the session cookie carries the CSRF cookie's value back (the collector checks they match).
+  if (method !== 'GET') headers['x-mirador-csrf'] = csrfToken();
   let response: Response;
   try {
-    response = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    response = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
   } catch (error) {
     throw new ApiError(0, url, `the collector did not answer: ${(error as Error).message}`);
   }
@@ -34,6 +47,10 @@ async function request<T>(method: string, path: string, params: Params = {}, bod
     json = text === '' ? null : JSON.parse(text);
   } catch {
     // Not JSON: said as text below.
+  }
+  // Signed out (or the session expired): to the sign-in page, then back here.
+  if (response.status === 401 && !SIGN_IN_PATHS.has(path) && typeof window !== 'undefined' && window.location.pathname !== '/login') {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }
   if (!response.ok) {
     const answer = json as { error?: string; errors?: Array<{ field: string; message: string }> } | null;
@@ -125,4 +142,30 @@ export function listAlertRules(): Promise<AlertRuleGroups> {
 /** Changes fields of a rule; a refused change throws an ApiError with the problems by field. */
 export function updateAlertRule(group: string, name: string, index: number, change: RuleChange): Promise<AlertRuleView> {
   return request('PUT', `/api/alert-rules/${encodeURIComponent(group)}/${encodeURIComponent(name)}`, index > 0 ? { index } : {}, change);
+}
+
+/** Who is signed in; `authEnabled` false when the collector asks nobody (then everyone may edit). */
+export interface Me {
+  user: string | null;
+  role: 'viewer' | 'editor';
+  authEnabled: boolean;
+}
+
+/** The signed-in user, or null when sign-in is on and nobody is signed in. */
+export async function whoAmI(): Promise<Me | null> {
+  try {
+    return await request<Me>('GET', '/api/me');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+/** Signs in; an ApiError (401) when the user and password do not match. */
+export function signIn(user: string, password: string): Promise<{ user: string; role: 'viewer' | 'editor' }> {
+  return request('POST', '/api/login', {}, { user, password });
+}
+
+export function signOut(): Promise<unknown> {
+  return request('POST', '/api/logout');
 }

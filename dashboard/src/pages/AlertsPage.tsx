@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, listAlertRules, updateAlertRule } from '../api/client.ts';
+import { canEdit, useMe } from '../App.tsx';
 import type { AlertRuleView, RuleChange } from '../api/types.ts';
 import { RulePreview } from '../components/RulePreview.tsx';
 import { Empty, ErrorBox, Loading } from '../components/States.tsx';
@@ -45,6 +46,8 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
   const [saving, setSaving] = useState(false);
   const [preview, setPreview] = useState(false);
   const [draft, setDraft] = useState<string>(rule.threshold === null ? '' : String(rule.threshold.value));
+  const me = useMe();
+  const editable = canEdit(me);
   const save = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -107,7 +110,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
             for
             <input name="for" defaultValue={rule.for ?? '0s'} size={5} aria-label={`For of ${rule.name}`} aria-invalid={problems.for !== undefined} />
           </label>
-          <button type="submit" disabled={saving}>
+          <button type="submit" disabled={saving || !editable} title={editable ? undefined : 'Viewers cannot change alert rules: sign in as an editor'}>
             Save
           </button>
           <button type="button" onClick={() => setPreview(!preview)} aria-expanded={preview}>
@@ -119,6 +122,7 @@ function RuleRow({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }
             </div>
           ))}
           {message !== null && <div className="small">{message}</div>}
+          {me !== null && !editable && <div className="muted small">read only: {me.user} is a viewer</div>}
         </form>
         {preview && <RulePreview rule={rule} threshold={draft.trim() !== '' && Number.isFinite(Number(draft)) ? Number(draft) : null} />}
       </td>
