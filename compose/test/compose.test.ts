@@ -80,14 +80,17 @@ describe('compose/docker-compose.yml', () => {
     // The rules directory as the container sees it, mapped back to the mounted one.
     const mount = service.volumes!.find((v) => v.endsWith(':/etc/mirador/rules:ro'))!;
     env.MIRADOR_RULES = env.MIRADOR_RULES!.replace('/etc/mirador/rules', path.resolve(composeDir, mount.split(':')[0]!));
+    const users = service.volumes!.find((v) => v.endsWith(':/etc/mirador/users.yaml:ro'))!;
+    env.MIRADOR_USERS_FILE = path.resolve(composeDir, users.split(':')[0]!);
     env.MIRADOR_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-compose-data-'));
     const r = run(path.join(bin, 'node'), [collectorBin, 'check-config'], env);
-    expect(r.output).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write; \d+ rule groups, \d+ rules; 1 notification receivers; 5 ingest tokens$/m);
+    expect(r.output).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write; \d+ rule groups, \d+ rules; 1 notification receivers; 5 ingest tokens; 2 users and API tokens$/m);
     expect(r.code).toBe(0);
-    // Without MIRADOR_INSECURE the same configuration is refused: it listens beyond loopback.
-    const refused = run(path.join(bin, 'node'), [collectorBin, 'check-config'], { ...env, MIRADOR_INSECURE: 'false' });
+    expect(env.MIRADOR_INSECURE).toBeUndefined(); // it listens beyond loopback because users and tokens are set
+    // Without the users file the same configuration is refused.
+    const refused = run(path.join(bin, 'node'), [collectorBin, 'check-config'], { ...env, MIRADOR_USERS_FILE: '' });
     expect(refused.code).toBe(2);
-    expect(refused.output).toMatch(/host: 0\.0\.0\.0 would let anyone/);
+    expect(refused.output).toMatch(/host: 0\.0\.0\.0 would let anyone who reaches it read every trace, log and metric \(give --users-file\)/);
   });
 
   it('builds every image from a context, Dockerfile, copied paths and entry point that exist', () => {

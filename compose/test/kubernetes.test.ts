@@ -25,7 +25,7 @@ interface Manifest {
 interface Kustomization {
   resources: string[];
   configMapGenerator: Array<{ name: string; files: string[] }>;
-  secretGenerator: Array<{ name: string; literals: string[] }>;
+  secretGenerator: Array<{ name: string; literals?: string[]; files?: string[] }>;
 }
 
 const kustomization = parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as Kustomization;
@@ -88,7 +88,8 @@ describe('compose/kubernetes', () => {
     const secrets = new Set(kustomization.secretGenerator.map((g) => g.name));
     const text = JSON.stringify(manifests.filter((m) => m.kind === 'Deployment'));
     for (const m of text.matchAll(/"configMapRef":\{"name":"([^"]+)"\}|"configMap":\{"name":"([^"]+)"\}/g)) expect(configMaps).toContain(m[1] ?? m[2]);
-    for (const m of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)"/g)) expect(secrets).toContain(m[1]);
+    for (const m of text.matchAll(/"secretKeyRef":\{"name":"([^"]+)"|"secretName":"([^"]+)"/g)) expect(secrets).toContain(m[1] ?? m[2]);
+    for (const g of kustomization.secretGenerator) for (const f of g.files ?? []) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
   });
 
   it('generates the rules ConfigMap from rule files the collector accepts', () => {
@@ -99,12 +100,17 @@ describe('compose/kubernetes', () => {
   });
 
   it("gives the collector a configuration it accepts (its ConfigMap and secret, as the pod's environment)", () => {
-    const literal = (key: string) => kustomization.secretGenerator.find((g) => g.name === 'mirador-ingest-tokens')!.literals.find((l) => l.startsWith(`${key}=`))!.slice(key.length + 1);
+    const literal = (key: string) => kustomization.secretGenerator.find((g) => g.name === 'mirador-ingest-tokens')!.literals!.find((l) => l.startsWith(`${key}=`))!.slice(key.length + 1);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...find('ConfigMap', 'mirador-collector').data, MIRADOR_SEARCH_PASSWORD: 'from-the-secret', MIRADOR_REPLICA_NAME: 'mirador-collector-0', MIRADOR_INGEST_TOKENS: literal('collector') };
     env.MIRADOR_RULES = path.join(root, 'alert-rules', '*.yaml');
+    // The users file as the secret mounts it, and the session key from its secret.
+    expect(env.MIRADOR_USERS_FILE).toBe('/etc/mirador/users/users.yaml');
+    env.MIRADOR_USERS_FILE = path.join(dir, kustomization.secretGenerator.find((g) => g.name === 'mirador-users')!.files![0]!);
+    env.MIRADOR_SESSION_SECRET = kustomization.secretGenerator.find((g) => g.name === 'mirador-session')!.literals![0]!.replace(/^secret=/, '');
+    expect(env.MIRADOR_INSECURE).toBeUndefined();
     env.MIRADOR_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-k8s-data-'));
     const r = spawnSync(path.join(bin, 'node'), [collectorBin, 'check-config'], { env, encoding: 'utf8' });
-    expect(r.stdout).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write;.*; 5 ingest tokens$/m);
+    expect(r.stdout).toMatch(/^config OK: listens on 0\.0\.0\.0:4318; spans and logs: elasticsearch http:\/\/elasticsearch:9200; metrics: remote write to http:\/\/prometheus:9090\/api\/v1\/write;.*; 5 ingest tokens; 2 users and API tokens$/m);
     expect(r.status).toBe(0);
     // Each service with the agent gets the token the collector's list has for it.
     const list = new Map(literal('collector').split(',').map((pair) => pair.split('=') as [string, string]));
