@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/auth/IngestTokens.ts';
+import { hashPassword } from '../../src/auth/Users.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.ts';
 import { exited, spawnCollector, type CollectorProcess } from '../support/collectorProcess.ts';
 import { useOpenSearchNode } from '../support/openSearch.ts';
@@ -24,6 +26,7 @@ let replicas: CollectorProcess[] = [];
 let proxy: RoundRobinProxy;
 let dir: string;
 const TOKEN = 'checkout-ingest-token-7f3a9c2e';
+const API_TOKEN = 'grafana-token-2b8e4d6f0a1c';
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
@@ -32,6 +35,7 @@ beforeAll(async () => {
     startAlertmanager(`route:\n  receiver: hook\n  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${hook.url}\n`),
   ]);
   dir = tempDataDir();
+  fs.writeFileSync(path.join(dir, 'users.yaml'), `users:\n  - name: ana\n    role: editor\n    password: ${await hashPassword('ana-password-1')}\napiTokens:\n  - name: grafana\n    role: viewer\n    hash: ${hashToken(API_TOKEN)}\n`);
   fs.writeFileSync(
     path.join(dir, 'orders.rules.yaml'),
     'groups:\n  - name: orders\n    rules:\n      - alert: OrdersArriving\n        expr: sum(orders_created_total) > 2\n        labels:\n          severity: info\n',
@@ -43,6 +47,7 @@ beforeAll(async () => {
         '--storage-backend', 'opensearch', '--search-url', node().url, '--index-replicas', '0', '--index-prefix', 'scaleout',
         '--metrics-backend', 'prometheus', '--metrics-remote-write-url', `${prometheus.url}/api/v1/write`, '--metrics-query-url', prometheus.url,
         '--alertmanager-url', alertmanager.url, '--alert-resend-delay', '1s', '--ingest-tokens', `checkout=${TOKEN}`,
+        '--users-file', path.join(dir, 'users.yaml'), '--session-secret', 'one-secret-every-replica-shares-0123456789',
         '--rules', path.join(dir, 'orders.rules.yaml'), '--evaluation-interval', '2s',
       ]),
     ),
@@ -61,7 +66,7 @@ const post = async (pathName: string, body: unknown, type = 'application/json') 
   const res = await fetch(proxy.url + pathName, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${TOKEN}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBe(200);
 };
-const get = async <T>(pathAndQuery: string) => (await (await fetch(proxy.url + pathAndQuery)).json()) as T;
+const get = async <T>(pathAndQuery: string) => (await (await fetch(proxy.url + pathAndQuery, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as T;
 
 describe('two collector replicas behind a round-robin proxy', () => {
   it('accept writes on either replica and answer every read the same through the proxy', async () => {
@@ -115,13 +120,18 @@ describe('two collector replicas behind a round-robin proxy', () => {
   }, 90_000);
 
   it('apply a threshold changed through one replica on every replica, without writing their rule files', async () => {
+    const auth = { authorization: `Bearer ${API_TOKEN}` };
     const file = path.join(dir, 'orders.rules.yaml');
     const before = fs.readFileSync(file, 'utf8');
-    const res = await fetch(`${proxy.url}/api/alert-rules/orders/OrdersArriving`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-mirador-user': 'ana@example.com' }, body: JSON.stringify({ threshold: 100 }) });
+    // Ana signs in through the proxy (one replica) and changes it with her session (maybe on the other).
+    const login = await fetch(`${proxy.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'ana', password: 'ana-password-1' }) });
+    const jar = login.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    const csrf = jar.find((c) => c.startsWith('mirador_csrf='))!.slice('mirador_csrf='.length);
+    const res = await fetch(`${proxy.url}/api/alert-rules/orders/OrdersArriving`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: jar.join('; '), 'x-mirador-csrf': csrf }, body: JSON.stringify({ threshold: 100 }) });
     expect(res.status, await res.clone().text()).toBe(200);
     for (const r of replicas) {
       const rule = await eventually(async () => {
-        const view = (await (await fetch(`${r.url}/api/alert-rules/orders/OrdersArriving`)).json()) as { expr: string };
+        const view = (await (await fetch(`${r.url}/api/alert-rules/orders/OrdersArriving`, { headers: auth })).json()) as { expr: string };
         return view.expr === 'sum(orders_created_total) > 100' ? view : undefined;
       }, 10_000);
       expect(rule.expr).toBe('sum(orders_created_total) > 100');
@@ -129,7 +139,7 @@ describe('two collector replicas behind a round-robin proxy', () => {
     // The evaluating replica uses it: 10 orders no longer cross the threshold, and both replicas say so.
     for (const r of replicas) {
       await eventually(async () => {
-        const alerts = (await (await fetch(`${r.url}/api/v1/alerts`)).json()) as { data: { alerts: unknown[] } };
+        const alerts = (await (await fetch(`${r.url}/api/v1/alerts`, { headers: auth })).json()) as { data: { alerts: unknown[] } };
         return alerts.data.alerts.length === 0 ? true : undefined;
       }, 15_000);
     }
@@ -139,11 +149,11 @@ describe('two collector replicas behind a round-robin proxy', () => {
     const kinds = ['firing', 'rule_updated', 'resolved'];
     for (const r of replicas) {
       const history = await eventually(async () => {
-        const answer = (await (await fetch(`${r.url}/api/alerts/history`)).json()) as { data: Array<{ kind: string; rule: string; user?: string }> };
+        const answer = (await (await fetch(`${r.url}/api/alerts/history`, { headers: auth })).json()) as { data: Array<{ kind: string; rule: string; user?: string }> };
         return kinds.every((k) => answer.data.some((e) => e.kind === k)) ? answer.data : undefined;
       }, 15_000);
       expect(history.map((e) => e.kind).sort()).toEqual([...kinds].sort());
-      expect(history.find((e) => e.kind === 'rule_updated')).toMatchObject({ rule: 'OrdersArriving', user: 'ana@example.com' });
+      expect(history.find((e) => e.kind === 'rule_updated')).toMatchObject({ rule: 'OrdersArriving', user: 'ana' });
     }
   }, 60_000);
 });
