@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import express from 'express';
@@ -10,7 +12,7 @@ import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
 import { prometheusProxyRouter } from './api/prometheusProxy.ts';
 import { dashboardDir, dashboardRouter, securityHeaders } from './api/dashboardRouter.ts';
-import type { CollectorConfig } from './config/config.ts';
+import { ConfigError, type CollectorConfig } from './config/config.ts';
 import { parseExposition } from './metrics/exposition.ts';
 import { Ingest } from './pipeline/Ingest.ts';
 import { ByteBudget } from './receive/ByteBudget.ts';
@@ -56,6 +58,8 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const tokens = IngestTokens.load(config.ingest.tokensFile, config.ingest.tokens);
   const users = Users.load(config.auth.usersFile);
   const sessions = Sessions.open(config.auth.sessionSecret, config.dataDir);
+  // TLS on the collector's port (OTLP/HTTP, API, dashboard) and OTLP/gRPC when a certificate is configured.
+  const tls = readTls(config.tls);
   const stores = await openStores(config, metrics, log, deps);
   const ingest = new Ingest(
     stores,
@@ -118,7 +122,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.use(dashboardRouter(dashboardDir(config.dashboardDir), stores.description));
   app.use((req, res) => res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
 
-  const server = http.createServer(app);
+  const server = tls === null ? http.createServer(app) : https.createServer({ cert: tls.cert, key: tls.key }, app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -130,7 +134,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   let grpcPort = -1;
   if (config.grpcPort >= 0) {
     grpc = new OtlpGrpcReceiver(ingest, config.limits.maxBodyBytes, budget, metrics, log, tokens.size > 0 ? tokens : null);
-    grpcPort = await grpc.listen(config.host, config.grpcPort);
+    grpcPort = await grpc.listen(config.host, config.grpcPort, tls);
   }
 
   const retention = new RetentionJob(stores, config.retentionMs, metrics, log);
@@ -141,7 +145,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   }, 600_000);
   resyncTimer.unref();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  url = `http://${host}:${httpPort}`;
+  url = `${tls === null ? 'http' : 'https'}://${host}:${httpPort}`;
   // Derived metrics are written on an interval, as a Prometheus would scrape them; so are the
   // collector's own metrics (job "mirador-collector"), so rules can watch the collector too.
   const selfLabels = { job: 'mirador-collector', instance: `${host}:${httpPort}` };
@@ -184,4 +188,18 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       return stopping;
     },
   };
+}
+
+/** The certificate and key of `--tls-cert`/`--tls-key`, or null for plain HTTP. */
+function readTls(tls: CollectorConfig['tls']): { cert: Buffer; key: Buffer } | null {
+  if (tls.certFile === '' && tls.keyFile === '') return null;
+  if (tls.certFile === '' || tls.keyFile === '') throw new ConfigError('tls.certFile and tls.keyFile go together: give both, or neither for plain HTTP');
+  const read = (key: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  return { cert: read('tls.certFile', tls.certFile), key: read('tls.keyFile', tls.keyFile) };
 }

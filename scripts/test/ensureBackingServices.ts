@@ -6,7 +6,7 @@
  * OpenSearch node (whose jars are fetched from Maven Central here, once).
  * When one is missing on this machine, Debian's `rabbitmq-server`,
  * `postgresql`, `prometheus`, `prometheus-alertmanager`, `chromium`,
- * `openjdk-17-jdk-headless` or `maven` is installed (as root, through
+ * `openjdk-17-jdk-headless`, `maven` or `openssl` is installed (as root, through
  * apt-get) and the servers started here, so
  * `npm test` passes on a machine that has none of them. Each step is
  * idempotent; a step that cannot be done says why.
@@ -107,6 +107,11 @@ function ensureOpenSearchJars(): void {
   fetchOpenSearchJars();
 }
 
+/** openssl makes the TLS test's certificate. */
+function ensureOpenssl(): void {
+  if (!installed('openssl')) aptInstall('openssl');
+}
+
 export default async function setup(): Promise<void> {
   await ensureRabbitMq();
   await ensurePostgres();
@@ -114,4 +119,5 @@ export default async function setup(): Promise<void> {
   ensureAlertmanager();
   ensureChromium();
   ensureOpenSearchJars();
+  ensureOpenssl();
 }

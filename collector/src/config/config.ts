@@ -34,6 +34,8 @@ export interface CollectorConfig {
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
+  /** Certificate and key for TLS on the collector's ports; both empty for plain HTTP. */
+  tls: { certFile: string; keyFile: string };
   /** Who may read and change: the users file (empty: anyone who reaches the port) and the session-signing secret. */
   auth: { usersFile: string; sessionSecret: string };
   /** Who may send telemetry: a tokens file (hashes) and tokens in the clear; both empty lets anyone send. */
@@ -172,6 +174,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     replicaName: s('replicaName'),
     ingest: { tokensFile: s('ingest.tokensFile'), tokens: s('ingest.tokens') },
     auth: { usersFile: s('auth.usersFile'), sessionSecret: s('auth.sessionSecret') },
+    tls: { certFile: s('tls.certFile'), keyFile: s('tls.keyFile') },
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),
       resendDelayMs: n('alerting.resendDelay'),

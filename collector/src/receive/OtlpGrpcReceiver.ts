@@ -63,10 +63,11 @@ export class OtlpGrpcReceiver {
     }
   }
 
-  /** Listens on host:port; resolves with the bound port. */
-  listen(host: string, port: number): Promise<number> {
+  /** Listens on host:port (with TLS when a certificate is given); resolves with the bound port. */
+  listen(host: string, port: number, tls: { cert: Buffer; key: Buffer } | null = null): Promise<number> {
+    const credentials = tls === null ? grpc.ServerCredentials.createInsecure() : grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false);
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
     });
   }
 
