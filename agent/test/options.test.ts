@@ -15,6 +15,7 @@ describe('resolveAgentOptions', () => {
     expect(resolved).toEqual({
       serviceName: 'unknown_service:node',
       collectorUrl: DEFAULT_COLLECTOR_URL,
+      ingestToken: '',
       logLevel: 'info',
       logFormat: 'auto',
       protocol: 'http/protobuf',
@@ -59,8 +60,8 @@ describe('resolveAgentOptions', () => {
     [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
     [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
     [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
-    [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
-    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxExportBatchSize, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
+    [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_INGEST_TOKEN, MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
+    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, ingestToken, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxExportBatchSize, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
   ])('reports a malformed or unknown option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
     const { warnings } = resolve(options, env);
     expect(warnings).toEqual([warning]);
