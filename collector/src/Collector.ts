@@ -21,6 +21,7 @@ import { otlpHttpRouter } from './receive/OtlpHttpReceiver.ts';
 import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
+import { Redaction } from './otlp/redaction.ts';
 import { IngestTokens, ingestAuth } from './auth/IngestTokens.ts';
 import { authRouter, requireUser } from './auth/queryAuth.ts';
 import { Sessions, Users } from './auth/Users.ts';
@@ -64,7 +65,12 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const ingest = new Ingest(
     stores,
     {
-      limits: { maxAttributes: config.limits.maxAttributes, maxValueBytes: config.limits.maxAttributeValueBytes, maxDepth: config.limits.maxAttributeDepth },
+      limits: {
+        maxAttributes: config.limits.maxAttributes,
+        maxValueBytes: config.limits.maxAttributeValueBytes,
+        maxDepth: config.limits.maxAttributeDepth,
+        ...((config.redaction.keys !== '' || config.redaction.values.length > 0) && { redaction: new Redaction(config.redaction) }),
+      },
       batching: { maxBatchItems: config.queue.maxBatchItems, maxDelayMs: config.queue.maxDelayMs, maxQueuedItems: config.queue.maxQueuedItems },
       retentionMs: config.retentionMs,
       now,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { parseValueDetectors, type ValueDetector } from '../otlp/redaction.ts';
 import { OPTIONS, type OptionSpec } from './options.ts';
 import { parseOptionValue } from './parseValue.ts';
 
@@ -34,6 +35,8 @@ export interface CollectorConfig {
   derive: { intervalMs: number; edgeWaitMs: number };
   /** Rule evaluation and notifications (the rule files are `rules`). */
   alerting: { evaluationIntervalMs: number; resendDelayMs: number; alertmanagerUrls: string[]; notificationsFile: string; externalUrl: string; queryUrl: string; remoteWriteUrl: string };
+  /** Sensitive values replaced before storing: attribute keys (a regular expression) and value detectors. */
+  redaction: { keys: string; values: ValueDetector[] };
   /** Certificate and key for TLS on the collector's ports; both empty for plain HTTP. */
   tls: { certFile: string; keyFile: string };
   /** Who may read and change: the users file (empty: anyone who reaches the port) and the session-signing secret. */
@@ -92,6 +95,12 @@ export function resolveConfig(sources: ConfigSources): ParsedCommandLine {
   return { kind: 'run', config: buildConfig(values, configFile) };
 }
 
+function redactValues(text: string): ValueDetector[] {
+  const parsed = parseValueDetectors(text);
+  if ('error' in parsed) throw new ConfigError(`redaction.values: ${parsed.error}`);
+  return parsed;
+}
+
 function buildConfig(v: Map<string, string | number | boolean>, configFile: string | null): CollectorConfig {
   const s = (k: string) => String(v.get(k));
   const n = (k: string) => Number(v.get(k));
@@ -113,6 +122,11 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
         `host: ${host} would let anyone who reaches it ${missing.join(' and ')}. Configure that, listen on 127.0.0.1 (the default) behind a proxy that authenticates, or pass --insecure (MIRADOR_INSECURE=true) to accept it`,
       );
     }
+  }
+  try {
+    new RegExp(s('redaction.keys'), 'i');
+  } catch (error) {
+    throw new ConfigError(`redaction.keys: not a regular expression: ${(error as Error).message}`);
   }
   if (n('alerting.evaluationInterval') < 1000) throw new ConfigError(`alerting.evaluationInterval: expected at least 1s, got ${n('alerting.evaluationInterval')} ms`);
   const urls = (k: string) => s(k).split(',').map((u) => u.trim()).filter((u) => u !== '');
@@ -175,6 +189,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     ingest: { tokensFile: s('ingest.tokensFile'), tokens: s('ingest.tokens') },
     auth: { usersFile: s('auth.usersFile'), sessionSecret: s('auth.sessionSecret') },
     tls: { certFile: s('tls.certFile'), keyFile: s('tls.keyFile') },
+    redaction: { keys: s('redaction.keys'), values: redactValues(s('redaction.values')) },
     alerting: {
       evaluationIntervalMs: n('alerting.evaluationInterval'),
       resendDelayMs: n('alerting.resendDelay'),

@@ -5,6 +5,8 @@
  * option is added in one place.
  */
 
+import { DEFAULT_REDACTED_KEYS } from '../otlp/redaction.ts';
+
 /** How an option's text is read. */
 export type OptionType = 'string' | 'port' | 'int' | 'count' | 'bytes' | 'duration' | 'boolean';
 
@@ -51,6 +53,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'query.lookbackDelta', flag: '--query-lookback-delta', env: 'MIRADOR_QUERY_LOOKBACK_DELTA', type: 'duration', default: '5m', help: 'how far back an instant selector looks for a sample' },
   { key: 'metrics.maxSeries', flag: '--max-series', env: 'MIRADOR_MAX_SERIES', type: 'int', default: 1_000_000, help: 'metric series kept in all; samples of new series beyond it are refused and counted' },
   { key: 'metrics.maxSeriesPerMetric', flag: '--max-series-per-metric', env: 'MIRADOR_MAX_SERIES_PER_METRIC', type: 'int', default: 50_000, help: 'metric series kept per metric name; new ones beyond it are refused and counted' },
+  { key: 'redaction.keys', flag: '--redact-keys', env: 'MIRADOR_REDACT_KEYS', type: 'string', default: DEFAULT_REDACTED_KEYS, help: 'attributes whose key matches this regular expression (case-insensitive) are stored as [REDACTED]; empty turns it off' },
+  { key: 'redaction.values', flag: '--redact-values', env: 'MIRADOR_REDACT_VALUES', type: 'string', default: 'card', help: 'patterns replaced inside string values and log bodies: card (Luhn-valid card numbers), email, or none; comma-separated' },
   { key: 'tls.certFile', flag: '--tls-cert', env: 'MIRADOR_TLS_CERT', type: 'string', default: '', help: 'PEM certificate (chain) for HTTPS and OTLP/gRPC over TLS on the collector\'s ports; with --tls-key' },
   { key: 'tls.keyFile', flag: '--tls-key', env: 'MIRADOR_TLS_KEY', type: 'string', default: '', help: 'PEM private key of --tls-cert' },
   { key: 'auth.usersFile', flag: '--users-file', env: 'MIRADOR_USERS_FILE', type: 'string', default: '', help: 'YAML file of users (name, role viewer or editor, scrypt password hash) and API tokens; when set, the API and dashboard ask who you are' },

@@ -36,7 +36,8 @@ export function readAttributes(list: unknown, limits: ItemLimits, stats: LimitSt
       continue;
     }
     const key = typeof kv.key === 'string' ? kv.key : '';
-    const value = readAnyValue(kv.value, limits, stats, depth);
+    const read = readAnyValue(kv.value, limits, stats, depth);
+    const value = limits.redaction === undefined ? read : limits.redaction.value(key, read, stats);
     // A key named __proto__ must become an own attribute, not the object's prototype.
     if (key === '__proto__') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
     else attributes[key] = value;

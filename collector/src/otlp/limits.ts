@@ -1,5 +1,9 @@
+import type { Redaction } from './redaction.ts';
+
 /** Limits applied to every decoded item; over-limit data is truncated and counted, never silently dropped. */
 export interface ItemLimits {
+  /** Sensitive values replaced before anything is stored; absent for none. */
+  redaction?: Redaction;
   /** Attributes kept per span, log record, event, link, resource or scope (extra ones count as dropped). */
   maxAttributes: number;
   /** UTF-8 bytes kept per string value; longer values are cut at a character boundary. */
@@ -16,6 +20,8 @@ export class LimitStats {
   truncatedValues = 0;
   droppedAttributes = 0;
   truncatedDepth = 0;
+  /** Values replaced by redaction (not a truncation: counted apart). */
+  redacted = 0;
 
   /** Total number of truncations of any kind. */
   get total(): number {

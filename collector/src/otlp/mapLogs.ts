@@ -1,3 +1,4 @@
+import type { AttributeValue } from '../model/attributes.ts';
 import { SEVERITY_LEVELS, type LogRecord } from '../model/log.ts';
 import { limitString, readAnyValue, readAttributes } from './anyValue.ts';
 import type { ItemLimits, LimitStats } from './limits.ts';
@@ -57,7 +58,7 @@ function readLogRecord(m: Msg, limits: ItemLimits, stats: LimitStats, receivedAt
     observedTimeUnixNano: observed !== 0n ? observed : receivedAtUnixNano,
     severityNumber: readByteEnum(m.severityNumber, SEVERITY_NUMBER_NAMES, 'severityNumber'),
     severityText: limitString(readString(m.severityText, 'severityText'), limits, stats),
-    body: readAnyValue(readMessage(m.body, 'body'), limits, stats),
+    body: redactBody(readAnyValue(readMessage(m.body, 'body'), limits, stats), limits, stats),
     attributes,
     droppedAttributesCount: readInt(m.droppedAttributesCount, 'droppedAttributesCount') + dropped,
     flags: readInt(m.flags, 'flags'),
@@ -70,4 +71,9 @@ function readLogRecord(m: Msg, limits: ItemLimits, stats: LimitStats, receivedAt
     scopeVersion: '',
     scopeAttributes: {},
   };
+}
+
+/** A log body with card numbers and e-mail addresses redacted, as configured (a map body's keys were redacted as it was read). */
+function redactBody(body: AttributeValue, limits: ItemLimits, stats: LimitStats): AttributeValue {
+  return limits.redaction === undefined ? body : limits.redaction.inValue(body, stats);
 }

@@ -213,6 +213,7 @@ export class Ingest {
     if (stats.truncatedValues > 0) this.metrics.truncated.inc({ signal, limit: 'value_bytes' }, stats.truncatedValues);
     if (stats.droppedAttributes > 0) this.metrics.truncated.inc({ signal, limit: 'attribute_count' }, stats.droppedAttributes);
     if (stats.truncatedDepth > 0) this.metrics.truncated.inc({ signal, limit: 'depth' }, stats.truncatedDepth);
+    if (stats.redacted > 0) this.metrics.redacted.inc({ signal }, stats.redacted);
     try {
       await writer.submit(items);
     } catch (error) {

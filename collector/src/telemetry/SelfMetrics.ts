@@ -18,6 +18,7 @@ export class SelfMetrics {
   readonly derivedEdges = new Gauge({ name: 'mirador_service_graph_unpaired_spans', help: 'Client/server span halves never paired: expired after the wait, or dropped because too many waited (counts since start).', labelNames: ['outcome'], registers: [this.registry] });
   readonly dropped = new Counter({ name: 'mirador_receiver_dropped_items_total', help: 'Items not stored because the queue was full or the write failed.', labelNames: ['signal', 'reason'], registers: [this.registry] });
   /** Values cut to the configured limits. */
+  readonly redacted = new Counter({ name: 'mirador_receiver_redacted_values_total', help: 'Sensitive values replaced before storing (by attribute key, card number or e-mail pattern).', labelNames: ['signal'], registers: [this.registry] });
   readonly truncated = new Counter({ name: 'mirador_receiver_truncated_values_total', help: 'Attribute values truncated, attributes dropped or nesting cut by the limits.', labelNames: ['signal', 'limit'], registers: [this.registry] });
   /** Items waiting to be written. */
   readonly queueDepth = new Gauge({ name: 'mirador_pipeline_queue_items', help: 'Items accepted and waiting to be written, per signal.', labelNames: ['signal'], registers: [this.registry] });
