@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logsRequest, sendJson, sid, tid, traceRequest } from '../support/otlpJson.ts';
+import { logsRequest, sendJson, sid, tid } from '../support/otlpJson.ts';
 import { getJson, startTestCollector } from '../support/testCollector.ts';
 
 // Sensitive data is replaced before anything is stored: credentials by
