@@ -32,13 +32,24 @@ export function readInt64(value: Int64Input, path: string): bigint {
   return readDecimal(value, path, true);
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
 function readDecimal(value: string | number | bigint, path: string, signed: boolean): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new OtlpDecodeError(`${path}: expected an integer, got ${value}`);
-    return BigInt(Math.trunc(value));
+    if (!signed && value < 0) throw new OtlpDecodeError(`${path}: expected a non-negative integer, got ${value}`);
+    const n = BigInt(Math.trunc(value));
+    if (n > (signed ? INT64_MAX : UINT64_MAX) || n < (signed ? INT64_MIN : 0n)) throw new OtlpDecodeError(`${path}: ${value} is out of the ${signed ? 'int64' : 'uint64'} range`);
+    return n;
   }
-  if (typeof value === 'string' && (signed ? /^-?\d{1,20}$/ : /^\d{1,20}$/).test(value)) return BigInt(value);
+  if (typeof value === 'string' && (signed ? /^-?\d{1,20}$/ : /^\d{1,20}$/).test(value)) {
+    const n = BigInt(value);
+    if (n > (signed ? INT64_MAX : UINT64_MAX) || n < (signed ? INT64_MIN : 0n)) throw new OtlpDecodeError(`${path}: ${value} is out of the ${signed ? 'int64' : 'uint64'} range`);
+    return n;
+  }
   throw new OtlpDecodeError(`${path}: expected ${signed ? 'an' : 'a non-negative'} integer as a number or decimal string, got ${JSON.stringify(value)}`);
 }
 
