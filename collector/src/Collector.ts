@@ -103,7 +103,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
 
   const app = express();
   app.disable('x-powered-by');
-  const budget = new ByteBudget(config.limits.maxInFlightBytes);
+  const budget = new ByteBudget(config.limits.maxInFlightBytes, config.limits.maxRss);
   app.use(securityHeaders);
   if (tokens.size > 0) app.use(ingestAuth(tokens, metrics));
   app.use(authRouter(users, sessions, { now, metrics, log }));
@@ -185,6 +185,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
           grpc?.close(),
         ]);
         clearInterval(deriveTimer);
+        budget.stop();
         await alerting.stop();
         clearInterval(resyncTimer);
         await retention.stop();

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { LineCounter, isMap, isScalar, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { parseValueDetectors, type ValueDetector } from '../otlp/redaction.ts';
 import { OPTIONS, type OptionSpec } from './options.ts';
-import { parseOptionValue } from './parseValue.ts';
+import { parseBytes, parseOptionValue } from './parseValue.ts';
 
 /** The collector's configuration, resolved once at start (flag, then environment, then file, then default). */
 export interface CollectorConfig {
@@ -26,7 +26,7 @@ export interface CollectorConfig {
     indexReplicas: number;
     spoolBytes: number;
   };
-  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
+  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxRss: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
   /** Series limits of the metric store. */
@@ -93,6 +93,13 @@ export function resolveConfig(sources: ConfigSources): ParsedCommandLine {
     values.set(o.key, result.value);
   }
   return { kind: 'run', config: buildConfig(values, configFile) };
+}
+
+function rssBound(text: string): number {
+  if (text.trim() === '0') return 0;
+  const n = parseBytes(text);
+  if (n === null || n < 64 * 1024 * 1024) throw new ConfigError(`limits.maxRss: expected 0 (no bound) or a size of 64MiB or more such as 1GiB, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 function redactValues(text: string): ValueDetector[] {
@@ -169,6 +176,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
     limits: {
       maxBodyBytes: n('limits.maxBodyBytes'),
       maxInFlightBytes: n('limits.maxInFlightBytes'),
+      maxRss: rssBound(s('limits.maxRss')),
       maxAttributes: n('limits.maxAttributes'),
       maxAttributeValueBytes: n('limits.maxAttributeValueBytes'),
       maxAttributeDepth: n('limits.maxAttributeDepth'),

@@ -40,6 +40,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'storage.memoryLimit', flag: '--storage-memory-limit', env: 'MIRADOR_STORAGE_MEMORY_LIMIT', type: 'string', default: '1GB', help: "DuckDB's memory limit" },
   { key: 'limits.maxBodyBytes', flag: '--max-body-bytes', env: 'MIRADOR_MAX_BODY_BYTES', type: 'bytes', default: DEFAULT_MAX_BODY_BYTES, help: 'largest request body after decompression (413 beyond)' },
   { key: 'limits.maxInFlightBytes', flag: '--max-in-flight-bytes', env: 'MIRADOR_MAX_IN_FLIGHT_BYTES', type: 'bytes', default: 64 * 1024 * 1024, help: 'request bodies held in memory at once, all requests together (503 beyond)' },
+  { key: 'limits.maxRss', flag: '--max-rss', env: 'MIRADOR_MAX_RSS', type: 'string', default: '0', help: 'resident memory bound (e.g. 1GiB; 0 for none): above it ingest answers 503 with Retry-After until memory is back under 90% of it' },
   { key: 'limits.maxAttributes', flag: '--max-attributes', env: 'MIRADOR_MAX_ATTRIBUTES', type: 'int', default: 128, help: 'attributes kept per item; extra ones are dropped and counted' },
   { key: 'limits.maxAttributeValueBytes', flag: '--max-attribute-value-bytes', env: 'MIRADOR_MAX_ATTRIBUTE_VALUE_BYTES', type: 'bytes', default: 16 * 1024, help: 'bytes kept per attribute value; longer ones are truncated and counted' },
   { key: 'limits.maxAttributeDepth', flag: '--max-attribute-depth', env: 'MIRADOR_MAX_ATTRIBUTE_DEPTH', type: 'int', default: 64, help: 'nesting levels kept in attribute values' },

@@ -88,7 +88,7 @@ export class OtlpGrpcReceiver {
 }
 
 async function exportCall(signal: OtlpSignal, body: Buffer, ingest: Ingest, budget: ByteBudget): Promise<Buffer> {
-  if (!budget.tryReserve(body.length)) throw new QueueFullError(`the collector holds ${budget.limit} bytes of requests already`);
+  if (!budget.tryReserve(body.length)) throw new QueueFullError(budget.refusal());
   try {
     return await decodeAndIngest(signal, body, ingest);
   } finally {

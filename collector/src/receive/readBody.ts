@@ -57,7 +57,7 @@ export function readBody(req: IncomingMessage, limit: number, budget: ByteBudget
         return;
       }
       if (!budget.tryReserve(chunk.length)) {
-        fail(new BodyError(503, `the collector holds ${budget.limit} bytes of request bodies already; retry later`));
+        fail(new BodyError(503, budget.refusal()));
         return;
       }
       size += chunk.length;

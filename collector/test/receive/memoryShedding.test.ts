@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ByteBudget } from '../../src/receive/ByteBudget.ts';
+import { sid, tid, traceRequest } from '../support/otlpJson.ts';
+import { startTestCollector } from '../support/testCollector.ts';
+
+// A resident-memory bound (--max-rss): over it, ingest is answered 503 with
+// Retry-After instead of taking more, while health and queries keep answering.
+
+type Collector = Awaited<ReturnType<typeof startTestCollector>>;
+let collector: Collector;
+beforeAll(async () => {
+  // 64 MiB: below what any collector process holds, so it is over the bound from the first sample.
+  collector = await startTestCollector(['--max-rss', '64MiB']);
+  await new Promise((r) => setTimeout(r, 400));
+});
+afterAll(async () => {
+  await collector.stop();
+});
+
+describe('over the memory bound', () => {
+  it('answers ingest 503 with Retry-After naming the bound, on every receiver', async () => {
+    const body = JSON.stringify(traceRequest('shed', [{ traceId: tid(1), spanId: sid(1), name: 'op', startMs: Date.now() - 1000, durationMs: 1 }]));
+    const otlp = await fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(otlp.status).toBe(503);
+    expect(otlp.headers.get('retry-after')).toBeTruthy();
+    expect(((await otlp.json()) as { message: string }).message).toMatch(/over its memory bound of 64 MiB \(limits\.maxRss\)/);
+    const push = await fetch(`${collector.url}/metrics/job/shed/instance/a`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x 1\n' });
+    expect(push.status).toBe(503);
+    expect(push.headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('keeps health, metrics and queries answering', async () => {
+    for (const p of ['/healthz', '/metrics', '/api/services']) expect((await fetch(collector.url + p)).status, p).toBe(200);
+  });
+});
+
+describe('the bound itself', () => {
+  it('refuses bodies while resident memory is over it, and takes them under it', () => {
+    const rss = process.memoryUsage.rss();
+    const budget = new ByteBudget(1024, rss - 1);
+    budget.sample();
+    expect(budget.overloaded).toBe(true);
+    expect(budget.tryReserve(10)).toBe(false);
+    const roomy = new ByteBudget(1024, rss * 4);
+    roomy.sample();
+    expect(roomy.overloaded).toBe(false);
+    expect(roomy.tryReserve(10)).toBe(true);
+    budget.stop();
+    roomy.stop();
+  });
+
+  it('is refused below 64 MiB, naming the option', async () => {
+    await expect(startTestCollector(['--max-rss', '10MiB'])).rejects.toThrow(/limits\.maxRss: expected 0 \(no bound\) or a size of 64MiB or more/);
+  });
+});
