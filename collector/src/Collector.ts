@@ -103,7 +103,7 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
 
   const app = express();
   app.disable('x-powered-by');
-  const budget = new ByteBudget(config.limits.maxInFlightBytes, config.limits.maxRss);
+  const budget = new ByteBudget(config.limits.maxInFlightBytes, config.limits.maxRss, config.limits.maxEventLoopDelayMs);
   app.use(securityHeaders);
   if (tokens.size > 0) app.use(ingestAuth(tokens, metrics));
   app.use(authRouter(users, sessions, { now, metrics, log }));

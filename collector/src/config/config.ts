@@ -26,7 +26,7 @@ export interface CollectorConfig {
     indexReplicas: number;
     spoolBytes: number;
   };
-  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxRss: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
+  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxRss: number; maxEventLoopDelayMs: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
   /** Series limits of the metric store. */
@@ -177,6 +177,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
       maxBodyBytes: n('limits.maxBodyBytes'),
       maxInFlightBytes: n('limits.maxInFlightBytes'),
       maxRss: rssBound(s('limits.maxRss')),
+      maxEventLoopDelayMs: n('limits.maxEventLoopDelay'),
       maxAttributes: n('limits.maxAttributes'),
       maxAttributeValueBytes: n('limits.maxAttributeValueBytes'),
       maxAttributeDepth: n('limits.maxAttributeDepth'),

@@ -3,7 +3,8 @@ import { ByteBudget } from '../../src/receive/ByteBudget.ts';
 import { sid, tid, traceRequest } from '../support/otlpJson.ts';
 import { startTestCollector } from '../support/testCollector.ts';
 
-// A resident-memory bound (--max-rss): over it, ingest is answered 503 with
+// A resident-memory bound (--max-rss) and an event-loop delay bound
+// (--max-event-loop-delay): over either, ingest is answered 503 with
 // Retry-After instead of taking more, while health and queries keep answering.
 
 type Collector = Awaited<ReturnType<typeof startTestCollector>>;
@@ -51,5 +52,28 @@ describe('the bound itself', () => {
 
   it('is refused below 64 MiB, naming the option', async () => {
     await expect(startTestCollector(['--max-rss', '10MiB'])).rejects.toThrow(/limits\.maxRss: expected 0 \(no bound\) or a size of 64MiB or more/);
+  });
+});
+
+describe('an event loop that falls behind', () => {
+  it('sheds ingest with a 503 naming the delay, and takes it again once the loop has caught up', async () => {
+    const busy = await startTestCollector(['--max-event-loop-delay', '100ms']);
+    const send = () => fetch(`${busy.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(traceRequest('busy', [{ traceId: tid(9), spanId: sid(9), name: 'op', startMs: Date.now() - 1000, durationMs: 1 }])) });
+    try {
+      expect((await send()).status).toBe(200);
+      // The collector shares this process: keeping the loop busy here is the collector falling behind.
+      const until = Date.now() + 700;
+      while (Date.now() < until) {
+        // busy
+      }
+      const shed = await send(); // the overdue sample runs first, and sees it
+      expect(shed.status).toBe(503);
+      expect(shed.headers.get('retry-after')).toBeTruthy();
+      expect(((await shed.json()) as { message: string }).message).toMatch(/event loop is \d+ ms behind \(limits\.maxEventLoopDelay 100 ms\)/);
+      await new Promise((r) => setTimeout(r, 600)); // a calm window
+      expect((await send()).status).toBe(200);
+    } finally {
+      await busy.stop();
+    }
   });
 });
