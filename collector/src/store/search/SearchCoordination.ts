@@ -50,18 +50,21 @@ export class SearchLease implements Lease {
   }
 }
 
-/** The alert state as one document every replica reads (`<prefix>-alerting`, document `alert-state`). */
-export class SearchAlertStateStore implements AlertStateStore {
-  private readonly engine: SearchEngine;
-  private readonly index: string;
-  private readonly ready: () => Promise<void>;
+/** A document of the alerting index: the engine, the index, and the templates' readiness it waits for. */
+abstract class AlertingDocument {
+  protected readonly engine: SearchEngine;
+  protected readonly index: string;
+  protected readonly ready: () => Promise<void>;
 
   constructor(engine: SearchEngine, index: string, ready: () => Promise<void>) {
     this.engine = engine;
     this.index = index;
     this.ready = ready;
   }
+}
 
+/** The alert state as one document every replica reads (`<prefix>-alerting`, document `alert-state`). */
+export class SearchAlertStateStore extends AlertingDocument implements AlertStateStore {
   get where(): string {
     return `${this.index}/alert-state`;
   }
@@ -85,17 +88,7 @@ long current = ctx._source.version == null ? 0 : ctx._source.version;
 if (current != params.expected) { ctx.op = 'noop'; } else { ctx._source.version = params.expected + 1; ctx._source.files = params.files; }`;
 
 /** The rule edits replicas share (`<prefix>-alerting`, document `rule-edits`). */
-export class SearchSharedRules implements SharedRuleStore {
-  private readonly engine: SearchEngine;
-  private readonly index: string;
-  private readonly ready: () => Promise<void>;
-
-  constructor(engine: SearchEngine, index: string, ready: () => Promise<void>) {
-    this.engine = engine;
-    this.index = index;
-    this.ready = ready;
-  }
-
+export class SearchSharedRules extends AlertingDocument implements SharedRuleStore {
   async load(): Promise<SharedRuleEdits | null> {
     await this.ready();
     const doc = await this.engine.getSource<{ version?: number; files?: string }>(this.index, 'rule-edits');
