@@ -128,8 +128,13 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   app.use(dashboardRouter(dashboardDir(config.dashboardDir), stores.description));
   app.use((req, res) => res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
 
-  const server = tls === null ? http.createServer(app) : https.createServer({ cert: tls.cert, key: tls.key }, app);
+  // Node checks request and header timeouts every connectionsCheckingInterval: often enough for the limit to hold.
+  const checking = { connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.limits.requestTimeoutMs / 4))) };
+  const server = tls === null ? http.createServer(checking, app) : https.createServer({ ...checking, cert: tls.cert, key: tls.key }, app);
   server.keepAliveTimeout = 65_000;
+  // A slow client (slow-loris) holds a connection at most this long for its headers, and for the whole request.
+  server.headersTimeout = Math.min(config.limits.requestTimeoutMs, 60_000);
+  server.requestTimeout = config.limits.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -26,7 +26,7 @@ export interface CollectorConfig {
     indexReplicas: number;
     spoolBytes: number;
   };
-  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxRss: number; maxEventLoopDelayMs: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
+  limits: { maxBodyBytes: number; maxInFlightBytes: number; maxRss: number; maxEventLoopDelayMs: number; requestTimeoutMs: number; maxAttributes: number; maxAttributeValueBytes: number; maxAttributeDepth: number };
   queue: { maxQueuedItems: number; maxBatchItems: number; maxDelayMs: number };
   query: { maxLogLimit: number; maxTraceLimit: number; timeoutMs: number; maxSamples: number; lookbackDeltaMs: number };
   /** Series limits of the metric store. */
@@ -113,6 +113,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
   const n = (k: string) => Number(v.get(k));
   const logLevel = s('logLevel');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError(`logLevel: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (n('limits.requestTimeout') < 1000) throw new ConfigError(`limits.requestTimeout: expected at least 1s, got ${n('limits.requestTimeout')} ms`);
   if (n('derive.interval') < 1000) throw new ConfigError(`derive.interval: expected at least 1s, got ${n('derive.interval')} ms`);
   if (n('limits.maxInFlightBytes') < n('limits.maxBodyBytes')) {
     throw new ConfigError(`limits.maxInFlightBytes (${n('limits.maxInFlightBytes')}) must be at least limits.maxBodyBytes (${n('limits.maxBodyBytes')}), or no request of the largest size could be read`);
@@ -178,6 +179,7 @@ function buildConfig(v: Map<string, string | number | boolean>, configFile: stri
       maxInFlightBytes: n('limits.maxInFlightBytes'),
       maxRss: rssBound(s('limits.maxRss')),
       maxEventLoopDelayMs: n('limits.maxEventLoopDelay'),
+      requestTimeoutMs: n('limits.requestTimeout'),
       maxAttributes: n('limits.maxAttributes'),
       maxAttributeValueBytes: n('limits.maxAttributeValueBytes'),
       maxAttributeDepth: n('limits.maxAttributeDepth'),

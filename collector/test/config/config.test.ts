@@ -22,7 +22,7 @@ describe('resolveConfig', () => {
     const c = config([]);
     expect(c).toMatchObject({ host: '127.0.0.1', port: 4318, grpcPort: 4317, dataDir: './data', retentionMs: 7 * 86_400_000 });
     // No memory or event-loop bound unless configured (compose and Kubernetes set them).
-    expect(c.limits).toEqual({ maxBodyBytes: 16 * 1024 * 1024, maxInFlightBytes: 64 * 1024 * 1024, maxRss: 0, maxEventLoopDelayMs: 0, maxAttributes: 128, maxAttributeValueBytes: 16 * 1024, maxAttributeDepth: 64 });
+    expect(c.limits).toEqual({ maxBodyBytes: 16 * 1024 * 1024, maxInFlightBytes: 64 * 1024 * 1024, maxRss: 0, maxEventLoopDelayMs: 0, requestTimeoutMs: 60_000, maxAttributes: 128, maxAttributeValueBytes: 16 * 1024, maxAttributeDepth: 64 });
     expect(c.redaction.values).toEqual(['card']);
     expect(c.auth).toEqual({ usersFile: '', sessionSecret: '' });
     expect(c.ingest).toEqual({ tokensFile: '', tokens: '' });
@@ -73,7 +73,7 @@ describe('resolveConfig', () => {
     const bad = yamlFile('host: 127.0.0.1\nlimits:\n  maxAttributes: many\n');
     expect(() => config(['--config', bad])).toThrow(`${bad}:3: limits.maxAttributes: expected a positive integer, got "many"`);
     const unknown = yamlFile('limits:\n  maxBody: 1\n');
-    expect(() => config(['--config', unknown])).toThrow(`${unknown}:2: unknown option "limits.maxBody" (expected one of: maxBodyBytes, maxInFlightBytes, maxRss, maxEventLoopDelay, maxAttributes, maxAttributeValueBytes, maxAttributeDepth)`);
+    expect(() => config(['--config', unknown])).toThrow(`${unknown}:2: unknown option "limits.maxBody" (expected one of: maxBodyBytes, maxInFlightBytes, maxRss, maxEventLoopDelay, requestTimeout, maxAttributes, maxAttributeValueBytes, maxAttributeDepth)`);
   });
 
   it('names a missing config file', () => {

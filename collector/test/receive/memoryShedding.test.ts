@@ -77,3 +77,28 @@ describe('an event loop that falls behind', () => {
     }
   });
 });
+
+describe('a slow client (slow-loris)', () => {
+  it('is cut off once it has taken longer than --request-timeout, while others are served', async () => {
+    const { default: net } = await import('node:net');
+    const slow = await startTestCollector(['--request-timeout', '1s']);
+    try {
+      const { port } = new URL(slow.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (c: Buffer) => (answer += c.toString()));
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      const opened = Date.now();
+      // Headers one byte at a time, never finished.
+      const drip = setInterval(() => socket.write('X'), 200);
+      socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      expect((await fetch(`${slow.url}/healthz`)).status).toBe(200); // others are not held up
+      const at = await closed;
+      clearInterval(drip);
+      expect(at - opened).toBeLessThan(5000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
