@@ -2,7 +2,8 @@
  * Signing in to the dashboard in a real browser (Debian's Chromium) when the
  * collector has users: a page asked for while signed out leads to the
  * sign-in page and back; a viewer sees the alert rules but cannot save a
- * threshold; an editor can, and the change is recorded under her name.
+ * threshold; an editor can, and the change is recorded under her name. And a
+ * log line carrying markup is shown as text.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -75,5 +76,15 @@ describe('signing in to the dashboard', () => {
     // What the browser's session did, read back as the API reports it.
     const history = await page.evaluate(async () => (await (await fetch('/api/alerts/history?kind=rule_updated')).json()) as { data: Array<{ user: string; rule: string }> });
     expect(history.data[0]).toMatchObject({ user: 'ana', rule: 'SlowCheckout' });
+  });
+
+  it('shows a log line carrying markup as text, never as HTML', async () => {
+    const body = '<img src=x onerror="window.__pwned = 1"><b>bold</b>';
+    const request = { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'hostile' } }] }, scopeLogs: [{ logRecords: [{ timeUnixNano: String(BigInt(Date.now() - 5000) * 1_000_000n), body: { stringValue: body }, severityNumber: 9 }] }] }] };
+    expect((await fetch(`${collector.url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) })).status).toBe(200);
+    await page.goto(`${collector.url}/logs?service=hostile`);
+    await page.getByText(body, { exact: false }).first().waitFor();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    expect(await page.locator('main img, main b').count()).toBe(0);
   });
 });
