@@ -177,9 +177,10 @@ describe('PromQL under hostile input', () => {
     await fc.assert(fc.asyncProperty(expr, fc.constantFrom('query', 'query_range'), async (q, kind) => {
       const params = new URLSearchParams({ query: q, ...(kind === 'query_range' ? { start: String(now / 1000 - 3600), end: String(now / 1000), step: '60' } : { time: String(now / 1000) }) });
       const res = await fetch(`${collector.url}/api/v1/${kind}?${params}`, { signal: AbortSignal.timeout(REQUEST_MS) });
-      const body = (await res.json()) as { status: string; error?: string };
+      const body = (await res.json()) as { status: string; errorType?: string; error?: string };
       expect(refusedOrTaken(res.status), `${res.status} for ${q}: ${body.error}`).toBe(true);
-      if (res.status >= 400) expect(body.error).toBeTruthy();
+      // Refusals in the Prometheus API's error shape, with a message to show the user.
+      if (res.status >= 400) expect(body).toMatchObject({ status: 'error', errorType: expect.stringMatching(/^(bad_data|execution)$/), error: expect.stringMatching(/\w/) });
     }), settings);
   });
 
