@@ -70,7 +70,7 @@ export class BulkSpool {
     if (this.log.bytes >= this.options.maxBytes) {
       return Promise.reject(new QueueFullError(`the search spool holds ${this.log.bytes} bytes (limit ${this.options.maxBytes}); the cluster is not taking data`));
     }
-    const payload = Buffer.from(JSON.stringify(operations));
+    const payload = Buffer.from(toNdjson(operations));
     return this.appends.run(async () => {
       await this.log.append(payload);
       this.observer.pending(this.log.bytes);
@@ -127,7 +127,7 @@ export class BulkSpool {
 
   /** Writes one spooled batch until every document is in or refused for good; false when closed first. */
   private async write(record: LogRecord): Promise<boolean> {
-    let operations = JSON.parse(record.payload.toString('utf8')) as BulkOperation[];
+    let operations = fromNdjson(record.payload.toString('utf8'));
     let backoff = MIN_BACKOFF_MS;
     while (!this.closed) {
       let dropped: DroppedDocument[];
@@ -166,6 +166,28 @@ export class BulkSpool {
     return false;
   }
 
+}
+
+/**
+ * A batch as the spool keeps it: the bulk API's own NDJSON, an action line
+ * and a body line per operation. Document bodies, already JSON, are written
+ * as they are rather than escaped into a string of a JSON array, and read
+ * back without parsing: only actions and update bodies are parsed again.
+ */
+function toNdjson(operations: readonly BulkOperation[]): string {
+  let out = '';
+  for (const [action, body] of operations) out += `${JSON.stringify(action)}\n${typeof body === 'string' ? body : JSON.stringify(body)}\n`;
+  return out;
+}
+
+function fromNdjson(text: string): BulkOperation[] {
+  const lines = text.split('\n');
+  const operations: BulkOperation[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const action = JSON.parse(lines[i]!) as BulkOperation[0];
+    operations.push([action, 'update' in action ? (JSON.parse(lines[i + 1]!) as Record<string, unknown>) : lines[i + 1]!]);
+  }
+  return operations;
 }
 
 function describe(error: unknown): string {
