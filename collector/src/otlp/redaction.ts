@@ -12,6 +12,9 @@ export const REDACTED = '[REDACTED]';
  */
 export const DEFAULT_REDACTED_KEYS = String.raw`(^|[._-])(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|password|passwd|secret|access[-_]?token|refresh[-_]?token)$`;
 
+/** Attribute keys whose verdict is remembered. */
+const MAX_REMEMBERED_KEYS = 10_000;
+
 /** Value patterns that can be named in `--redact-values`. */
 export const VALUE_DETECTORS = ['card', 'email'] as const;
 export type ValueDetector = (typeof VALUE_DETECTORS)[number];
@@ -39,6 +42,7 @@ export class Redaction {
   private readonly keys: RegExp | null;
   private readonly cards: boolean;
   private readonly emails: boolean;
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(options: { keys: string; values: readonly ValueDetector[] }) {
     this.keys = options.keys === '' ? null : new RegExp(options.keys, 'i');
@@ -46,9 +50,16 @@ export class Redaction {
     this.emails = options.values.includes('email');
   }
 
-  /** True when the key's value must not be stored. */
+  /** True when the key's value must not be stored. Keys repeat on every item, so each is tested once. */
   redactsKey(key: string): boolean {
-    return this.keys !== null && this.keys.test(key);
+    if (this.keys === null) return false;
+    let verdict = this.verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = this.keys.test(key);
+      // Bounded: a stream of distinct keys (an attack, or ids as keys) is tested each time instead.
+      if (this.verdicts.size < MAX_REMEMBERED_KEYS) this.verdicts.set(key, verdict);
+    }
+    return verdict;
   }
 
   /** A string with card numbers and e-mail addresses replaced (as configured). */
