@@ -16,8 +16,8 @@ import { editableRuleView, groupView } from './alertsApi.ts';
  *   PUT    /api/alert-rules/:group/:name       change the fields given (PATCH does the same)
  *   DELETE /api/alert-rules/:group/:name       remove the rule
  *
- * Until users and roles exist (the security issue), the author recorded is
- * the `X-Mirador-User` header or the client address.
+ * The author recorded is the signed-in user; with sign-in off, the
+ * `X-Mirador-User` header or the client address.
  */
 export function alertRulesApiRouter(manager: RuleManager, editor: RuleEditor, options: { log: CollectorLog }): Router {
   const router = express.Router();
@@ -67,7 +67,7 @@ export function alertRulesApiRouter(manager: RuleManager, editor: RuleEditor, op
     respond(
       res,
       201,
-      editor.create(group, change, { ...(typeof file === 'string' && { file }), ...(typeof interval === 'string' && { interval }) }, author(req)).then((rule) => {
+      editor.create(group, change, { ...(typeof file === 'string' && { file }), ...(typeof interval === 'string' && { interval }) }, author(req, res)).then((rule) => {
         const sameName = manager.groups().find((g) => g.name === group)!.rules.filter((r) => r.definition.name === rule.name);
         return { group, name: rule.name, index: sameName.length - 1 };
       }),
@@ -78,7 +78,7 @@ export function alertRulesApiRouter(manager: RuleManager, editor: RuleEditor, op
     const body = bodyOf(req, res);
     if (body === null) return;
     const at = address(req);
-    respond(res, 200, editor.update(at, body as RuleChange, author(req)).then((rule) => ({ ...at, name: rule.name, index: rule.name === at.name ? at.index : 0 })));
+    respond(res, 200, editor.update(at, body as RuleChange, author(req, res)).then((rule) => ({ ...at, name: rule.name, index: rule.name === at.name ? at.index : 0 })));
   };
   router.put('/api/alert-rules/:group/:name', json, update);
   router.patch('/api/alert-rules/:group/:name', json, update);
@@ -86,7 +86,7 @@ export function alertRulesApiRouter(manager: RuleManager, editor: RuleEditor, op
   router.delete('/api/alert-rules/:group/:name', (req, res) => {
     const at = address(req);
     const before = findView(manager, at);
-    editor.delete(at, author(req)).then(
+    editor.delete(at, author(req, res)).then(
       () => res.json({ deleted: before }),
       (error: unknown) => {
         if (error instanceof RuleEditError) res.status(error.status).json({ error: error.message, errors: error.problems });
@@ -114,7 +114,10 @@ function address(req: Request): RuleAddress {
   return { group: String(req.params.group), name: String(req.params.name), index: Number.isInteger(index) && index >= 0 ? index : 0 };
 }
 
-function author(req: Request): string {
+function author(req: Request, res: Response): string {
+  // Signed in: the name the sign-in established (requireUser), never one the request claims.
+  const signedIn = (res.locals as { user?: string }).user;
+  if (signedIn !== undefined) return signedIn;
   const user = req.get('x-mirador-user');
   return user !== undefined && user.trim() !== '' ? user.trim().slice(0, 200) : `anonymous (${req.socket.remoteAddress ?? 'unknown address'})`;
 }

@@ -101,8 +101,8 @@ export function requireUser(users: Users, sessions: Sessions, now: () => number)
         if (expected === undefined || req.header(CSRF_HEADER) !== expected) return void res.status(403).json({ error: `missing or wrong CSRF token: send the ${CSRF_COOKIE} cookie's value as ${CSRF_HEADER}` });
       }
     }
-    // Rule changes are recorded under the signed-in name, never one the client claims.
-    req.headers['x-mirador-user'] = who.name;
+    // Rule changes are recorded under this name (alertRulesApi's author), never one the client claims.
+    res.locals.user = who.name;
     next();
   };
 }
