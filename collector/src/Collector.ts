@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +11,7 @@ import { logsApiRouter } from './api/logsApi.ts';
 import { prometheusApiRouter } from './api/prometheusApi.ts';
 import { prometheusProxyRouter } from './api/prometheusProxy.ts';
 import { dashboardDir, dashboardRouter, securityHeaders } from './api/dashboardRouter.ts';
-import { ConfigError, type CollectorConfig } from './config/config.ts';
+import type { CollectorConfig } from './config/config.ts';
 import { parseExposition } from './metrics/exposition.ts';
 import { Ingest } from './pipeline/Ingest.ts';
 import { ByteBudget } from './receive/ByteBudget.ts';
@@ -22,9 +21,10 @@ import { pushRouter } from './receive/PushReceiver.ts';
 import { remoteWriteRouter } from './receive/RemoteWriteReceiver.ts';
 import { RetentionJob } from './retention/RetentionJob.ts';
 import { Redaction } from './otlp/redaction.ts';
-import { IngestTokens, ingestAuth } from './auth/IngestTokens.ts';
+import { readAccessFiles } from './auth/accessFiles.ts';
+import { ingestAuth } from './auth/IngestTokens.ts';
 import { authRouter, requireUser } from './auth/queryAuth.ts';
-import { Sessions, Users } from './auth/Users.ts';
+import { Sessions } from './auth/Users.ts';
 import { openStores, type StoreDeps } from './store/openStores.ts';
 import type { Stores } from './store/types.ts';
 import { SelfMetrics } from './telemetry/SelfMetrics.ts';
@@ -55,12 +55,10 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLog(config.logLevel);
   const metrics = new SelfMetrics();
-  // Read first: a tokens file that cannot be used stops the start before anything is opened.
-  const tokens = IngestTokens.load(config.ingest.tokensFile, config.ingest.tokens);
-  const users = Users.load(config.auth.usersFile);
+  // Read first: a tokens, users or certificate file that cannot be used stops the start before anything is opened.
+  // TLS, when configured, is on the collector's port (OTLP/HTTP, API, dashboard) and on OTLP/gRPC.
+  const { tokens, users, tls } = readAccessFiles(config);
   const sessions = Sessions.open(config.auth.sessionSecret, config.dataDir);
-  // TLS on the collector's port (OTLP/HTTP, API, dashboard) and OTLP/gRPC when a certificate is configured.
-  const tls = readTls(config.tls);
   const stores = await openStores(config, metrics, log, deps);
   const ingest = new Ingest(
     stores,
@@ -200,18 +198,4 @@ export async function startCollector(config: CollectorConfig, deps: CollectorDep
       return stopping;
     },
   };
-}
-
-/** The certificate and key of `--tls-cert`/`--tls-key`, or null for plain HTTP. */
-function readTls(tls: CollectorConfig['tls']): { cert: Buffer; key: Buffer } | null {
-  if (tls.certFile === '' && tls.keyFile === '') return null;
-  if (tls.certFile === '' || tls.keyFile === '') throw new ConfigError('tls.certFile and tls.keyFile go together: give both, or neither for plain HTTP');
-  const read = (key: string, file: string) => {
-    try {
-      return fs.readFileSync(file);
-    } catch (error) {
-      throw new ConfigError(`${key}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  };
-  return { cert: read('tls.certFile', tls.certFile), key: read('tls.keyFile', tls.keyFile) };
 }

@@ -1,6 +1,7 @@
 import { readNotificationsFile } from './alerts/notify/notificationsFile.ts';
-import { hashToken, IngestTokens } from './auth/IngestTokens.ts';
-import { hashPassword, Users } from './auth/Users.ts';
+import { readAccessFiles } from './auth/accessFiles.ts';
+import { hashToken } from './auth/IngestTokens.ts';
+import { hashPassword } from './auth/Users.ts';
 import { checkRuleFiles, readRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';
 import { startCollector } from './Collector.ts';
@@ -122,15 +123,14 @@ function checkConfig(argv: readonly string[], env: NodeJS.ProcessEnv): number {
       return 0;
     }
     const c = parsed.config;
-    const tokens = IngestTokens.load(c.ingest.tokensFile, c.ingest.tokens);
-    const users = Users.load(c.auth.usersFile);
+    const { tokens, users, tls } = readAccessFiles(c);
     const groups = c.rules === '' ? [] : readRuleFiles(c.rules);
     const notifications = c.alerting.notificationsFile === '' ? { alertmanagers: [], webhooks: [] } : readNotificationsFile(c.alerting.notificationsFile);
     const storage = c.storage.backend === 'embedded' ? `embedded (${c.dataDir})` : `${c.storage.backend} ${c.storage.searchUrls.join(',')}`;
     const metrics = c.metrics.backend === 'embedded' ? 'embedded' : `remote write to ${c.metrics.remoteWriteUrl}`;
     const rules = groups.reduce((n, g) => n + g.rules.length, 0);
     const receivers = [...c.alerting.alertmanagerUrls, ...notifications.alertmanagers].length + notifications.webhooks.length;
-    process.stdout.write(`config OK: listens on ${c.host}:${c.port}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers; ${tokens.size === 0 ? 'ingest open to anyone who reaches it' : `${tokens.size} ingest tokens`}; ${users.size === 0 ? 'API open to anyone who reaches it' : `${users.size} users and API tokens`}\n`);
+    process.stdout.write(`config OK: listens on ${c.host}:${c.port}${tls === null ? '' : ' with TLS'}; spans and logs: ${storage}; metrics: ${metrics}; ${groups.length} rule groups, ${rules} rules; ${receivers} notification receivers; ${tokens.size === 0 ? 'ingest open to anyone who reaches it' : `${tokens.size} ingest tokens`}; ${users.size === 0 ? 'API open to anyone who reaches it' : `${users.size} users and API tokens`}\n`);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RuleFileError) {
