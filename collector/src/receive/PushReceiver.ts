@@ -5,6 +5,7 @@ import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
+import { decodeTurn } from './decodeTurns.ts';
 import type { ByteBudget } from './ByteBudget.ts';
 import { BodyError, readBody } from './readBody.ts';
 
@@ -89,7 +90,7 @@ async function receivePush(req: Request, res: Response, ingest: Ingest, maxBodyB
   } finally {
     budget.release(body.length);
   }
-  const parsed = parseExposition(text, format, limits);
+  const parsed = await decodeTurn(() => parseExposition(text, format, limits));
   const result = await ingest.pushedMetrics(parsed, grouping);
   const answer = { samples: result.accepted, exemplars: parsed.samples.filter((s) => s.exemplar !== undefined).length, metadata: parsed.metadata.length };
   // Samples of series beyond the series limits are refused; the rest is stored, and the answer says so.

@@ -6,6 +6,7 @@ import { QueueFullError } from '../pipeline/BatchWriter.ts';
 import type { Ingest } from '../pipeline/Ingest.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
 import type { CollectorLog } from '../telemetry/log.ts';
+import { decodeTurn } from './decodeTurns.ts';
 import type { ByteBudget } from './ByteBudget.ts';
 import { BodyError, readBody } from './readBody.ts';
 
@@ -109,28 +110,34 @@ async function receive(req: Request, ingest: Ingest, maxBodyBytes: number, limit
   }
   // The compressed body is read within the body limit; its uncompressed length is checked before it is inflated.
   const compressed = await readBody(req, maxBodyBytes, budget, { raw: true });
-  let request: WriteRequest;
+  let mapped: ReturnType<typeof mapWriteRequest>;
   try {
-    const declared = snappyLength(compressed);
-    if (declared === null) throw new BadWrite('body is not snappy-compressed (block format): no length preamble');
-    if (declared > maxBodyBytes) throw new BodyError(413, `uncompressed body of ${declared} bytes is over the limit of ${maxBodyBytes} (limits.maxBodyBytes)`);
-    let raw: Buffer;
-    try {
-      raw = snappy.uncompressSync(compressed, { asBuffer: true }) as Buffer;
-    } catch (error) {
-      throw new BadWrite(`body is not snappy-compressed (block format): ${(error as Error).message}`);
-    }
-    try {
-      request = writeRequestType.decode(raw) as unknown as WriteRequest;
-    } catch (error) {
-      throw new BadWrite(`body is not a prometheus.WriteRequest: ${(error as Error).message}`);
-    }
+    mapped = await decodeTurn(() => decodeWrite(compressed, maxBodyBytes, limits));
   } finally {
     budget.release(compressed.length);
   }
-  const mapped = mapWriteRequest(request, limits);
   if (mapped.nativeHistograms > 0) throw new BadWrite(`${mapped.nativeHistograms} native histogram(s) in the request: not supported, send classic histograms (_bucket/_sum/_count)`);
   const result = await ingest.remoteWrite(mapped.samples, mapped.metadata);
   // What could be stored is; the refusal (series limits, retention) is a 400 the sender does not retry.
   if (result.rejected > 0) throw new BadWrite(`${result.rejected} sample(s) refused: ${result.errorMessage}`);
+}
+
+/** Inflates and decodes a remote-write body and maps it to samples (one synchronous step, taken in its turn). */
+function decodeWrite(compressed: Buffer, maxBodyBytes: number, limits: { maxLabels: number; maxLabelValueBytes: number }): ReturnType<typeof mapWriteRequest> {
+  const declared = snappyLength(compressed);
+  if (declared === null) throw new BadWrite('body is not snappy-compressed (block format): no length preamble');
+  if (declared > maxBodyBytes) throw new BodyError(413, `uncompressed body of ${declared} bytes is over the limit of ${maxBodyBytes} (limits.maxBodyBytes)`);
+  let raw: Buffer;
+  try {
+    raw = snappy.uncompressSync(compressed, { asBuffer: true }) as Buffer;
+  } catch (error) {
+    throw new BadWrite(`body is not snappy-compressed (block format): ${(error as Error).message}`);
+  }
+  let request: WriteRequest;
+  try {
+    request = writeRequestType.decode(raw) as unknown as WriteRequest;
+  } catch (error) {
+    throw new BadWrite(`body is not a prometheus.WriteRequest: ${(error as Error).message}`);
+  }
+  return mapWriteRequest(request, limits);
 }

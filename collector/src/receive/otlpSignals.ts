@@ -1,5 +1,6 @@
 import type protobuf from 'protobufjs';
 import { OtlpDecodeError } from '../otlp/wire.ts';
+import { decodeTurn } from './decodeTurns.ts';
 import { collectAfterLargeBody } from './largeBodyGc.ts';
 import { otlpTypes } from '../otlp/otlpSchema.ts';
 import type { Ingest, IngestResult } from '../pipeline/Ingest.ts';
@@ -64,32 +65,14 @@ export type BodyEncoding = 'protobuf' | 'json';
  * large. Undecodable bodies throw OtlpDecodeError (a 400 / INVALID_ARGUMENT).
  */
 export async function ingestBody(signal: OtlpSignal, ingest: Ingest, body: Buffer, encoding: BodyEncoding, transport: string): Promise<IngestResult> {
-  // Decoding and mapping a body is one synchronous step (tens of ms for a large one). Each takes its own
-  // pass of the event loop, so under a burst the requests waiting on the loop (health checks, queries)
-  // are served between two decodes rather than after all of them. The write that follows runs concurrently.
-  const { pending } = await decodeTurns.take(() => {
+  // Decoded and mapped in its turn (decodeTurns.ts); the write that follows runs alongside other turns.
+  const { pending } = await decodeTurn(() => {
     const started = signal.ingest(ingest, decodeBody(signal, body, encoding), transport);
     collectAfterLargeBody(body.length);
     return { pending: started };
   });
   return pending;
 }
-
-/** Synchronous steps taken one per event-loop pass, in arrival order. */
-class Turns {
-  private last: Promise<void> = Promise.resolve();
-
-  take<T>(step: () => T): Promise<T> {
-    const result = this.last.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(step);
-    this.last = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
-  }
-}
-
-const decodeTurns = new Turns();
 
 function decodeBody(signal: OtlpSignal, body: Buffer, encoding: BodyEncoding): unknown {
   try {
