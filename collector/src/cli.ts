@@ -1,6 +1,6 @@
 import { readNotificationsFile } from './alerts/notify/notificationsFile.ts';
 import { readAccessFiles } from './auth/accessFiles.ts';
-import { hashToken } from './auth/IngestTokens.ts';
+import { hashToken } from './auth/secretFiles.ts';
 import { hashPassword } from './auth/Users.ts';
 import { checkRuleFiles, readRuleFiles, RuleFileError } from './alerts/ruleFiles.ts';
 import { ConfigError, resolveConfig } from './config/config.ts';

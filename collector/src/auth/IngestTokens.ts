@@ -1,17 +1,10 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type { NextFunction, Request, Response } from 'express';
-import { isMap, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config.ts';
 import type { SelfMetrics } from '../telemetry/SelfMetrics.ts';
+import { bearerHash, hashToken, readYamlLists, TOKEN_HASH } from './secretFiles.ts';
 
 /** Distinct source addresses counted by name; beyond it, refusals count under "other" (a scan must not grow the metrics). */
 const MAX_COUNTED_SOURCES = 1000;
-
-/** A token as it is kept at rest: `sha256:` and the hex digest of the token. */
-export function hashToken(token: string): string {
-  return `sha256:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
-}
 
 /**
  * The ingest tokens: each sender (a service, usually) has its own bearer
@@ -49,9 +42,8 @@ export class IngestTokens {
 
   /** The sender's name for an `Authorization` header value, or null when it carries no known token. */
   senderOf(authorization: string | undefined): string | null {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (m === null) return null;
-    return this.byHash.get(hashToken(m[1]!)) ?? null;
+    const hash = bearerHash(authorization);
+    return hash === null ? null : (this.byHash.get(hash) ?? null);
   }
 
   /** The label a refusal is counted under: the source address while few are seen, then "other". */
@@ -65,26 +57,15 @@ export class IngestTokens {
 }
 
 function readTokensFile(file: string): Array<{ name: string; hash: string }> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`ingest.tokensFile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new ConfigError(`${file}: ${doc.errors[0]!.message}`);
-  const tokens = isMap(doc.contents) ? doc.contents.get('tokens', true) : undefined;
-  if (!isSeq(tokens)) throw new ConfigError(`${file}: expected "tokens:" with a list of entries, each a name and a hash`);
-  const entries: Array<{ name: string; hash: string }> = [];
-  tokens.items.forEach((item, i) => {
-    const value = isMap(item) ? (item.toJSON() as { name?: unknown; hash?: unknown }) : {};
+  const { tokens } = readYamlLists('ingest.tokensFile', file, ['tokens']);
+  if (tokens!.length === 0) throw new ConfigError(`${file}: expected "tokens:" with a list of entries, each a name and a hash`);
+  return tokens!.map((value, i) => {
     if (typeof value.name !== 'string' || value.name === '') throw new ConfigError(`${file}: tokens[${i}]: name: expected the sender's name`);
-    if (typeof value.hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(value.hash)) {
+    if (typeof value.hash !== 'string' || !TOKEN_HASH.test(value.hash)) {
       throw new ConfigError(`${file}: tokens[${i}] (${value.name}): hash: expected sha256: and 64 hex digits, as "mirador-collector hash-token TOKEN" prints (never the token itself)`);
     }
-    entries.push({ name: value.name, hash: value.hash });
+    return { name: value.name, hash: value.hash };
   });
-  return entries;
 }
 
 /** Paths that take telemetry: OTLP/HTTP, Prometheus remote write, and the push receiver. */

@@ -1,9 +1,8 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, parseDocument } from 'yaml';
 import { ConfigError } from '../config/config.ts';
-import { hashToken } from './IngestTokens.ts';
+import { bearerHash, readYamlLists, TOKEN_HASH } from './secretFiles.ts';
 
 /** What a user may do: `viewer` reads everything, `editor` also changes alert rules. */
 export type Role = 'viewer' | 'editor';
@@ -76,27 +75,12 @@ export class Users {
 
   static load(file: string): Users {
     if (file === '') return new Users([], []);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`auth.usersFile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    const doc = parseDocument(text);
-    if (doc.errors.length > 0) throw new ConfigError(`${file}: ${doc.errors[0]!.message}`);
-    const top = doc.contents;
-    if (!isMap(top)) throw new ConfigError(`${file}: expected users: and/or apiTokens: lists`);
-    const list = (key: string) => {
-      const node = top.get(key, true);
-      if (node === undefined) return [];
-      if (!isSeq(node)) throw new ConfigError(`${file}: ${key}: expected a list`);
-      return node.items.map((item) => (isMap(item) ? (item.toJSON() as Record<string, unknown>) : {}));
-    };
+    const lists = readYamlLists('auth.usersFile', file, ['users', 'apiTokens']);
     const role = (where: string, value: unknown): Role => {
       if (value === 'viewer' || value === 'editor') return value;
       throw new ConfigError(`${file}: ${where}: role: expected viewer or editor, got ${JSON.stringify(value)}`);
     };
-    const users = list('users').map((u, i) => {
+    const users = lists.users!.map((u, i) => {
       const where = `users[${i}]${typeof u.name === 'string' ? ` (${u.name})` : ''}`;
       if (typeof u.name !== 'string' || !/^[\w.@-]{1,64}$/.test(u.name)) throw new ConfigError(`${file}: ${where}: name: expected letters, digits, '.', '@', '_' or '-'`);
       if (typeof u.password !== 'string' || !PASSWORD_HASH.test(u.password)) {
@@ -104,10 +88,10 @@ export class Users {
       }
       return { name: u.name, role: role(where, u.role), password: u.password };
     });
-    const tokens = list('apiTokens').map((t, i) => {
+    const tokens = lists.apiTokens!.map((t, i) => {
       const where = `apiTokens[${i}]${typeof t.name === 'string' ? ` (${t.name})` : ''}`;
       if (typeof t.name !== 'string' || t.name === '') throw new ConfigError(`${file}: ${where}: name: expected the token's name`);
-      if (typeof t.hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(t.hash)) throw new ConfigError(`${file}: ${where}: hash: expected sha256: and 64 hex digits, as "mirador-collector hash-token TOKEN" prints`);
+      if (typeof t.hash !== 'string' || !TOKEN_HASH.test(t.hash)) throw new ConfigError(`${file}: ${where}: hash: expected sha256: and 64 hex digits, as "mirador-collector hash-token TOKEN" prints`);
       return { name: t.name, role: role(where, t.role), hash: t.hash };
     });
     return new Users(users, tokens);
@@ -122,8 +106,8 @@ export class Users {
 
   /** The API token's holder for an `Authorization: Bearer` value, or null. */
   tokenHolder(authorization: string | undefined): { name: string; role: Role } | null {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    return m === null ? null : (this.tokens.get(hashToken(m[1]!)) ?? null);
+    const hash = bearerHash(authorization);
+    return hash === null ? null : (this.tokens.get(hash) ?? null);
   }
 }
 

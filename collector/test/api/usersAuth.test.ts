@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/auth/IngestTokens.ts';
+import { hashToken } from '../../src/auth/secretFiles.ts';
 import { resolveConfig } from '../../src/config/config.ts';
 import { sendJson, tid, traceRequest } from '../support/otlpJson.ts';
 import { startTestCollector, tempDataDir } from '../support/testCollector.ts';

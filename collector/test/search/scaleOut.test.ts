@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../src/auth/IngestTokens.ts';
+import { hashToken } from '../../src/auth/secretFiles.ts';
 import { hashPassword } from '../../src/auth/Users.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../support/alertmanager.ts';
 import { exited, spawnCollector, type CollectorProcess } from '../support/collectorProcess.ts';
