@@ -51,9 +51,9 @@ export interface SharedRuleStore {
 
 /**
  * Changes rule files on behalf of the rule API: each change is checked
- * field by field, written to its file atomically (a crash leaves the old
- * file), then the whole rule set is read back from disk and applied, so
- * what runs is what the files say. Comments and layout of the rest of the
+ * field by field, the whole rule set is checked with it, and only then is
+ * it written to its file atomically (a crash leaves the old file) and the
+ * rule set applied, so what runs is what the files say. Comments and layout of the rest of the
  * file are kept. Changes run one at a time and are recorded in the history.
  *
  * Replicas of a scaled-out collector read their rule files from their own
@@ -181,7 +181,12 @@ export class RuleEditor {
     });
   }
 
-  /** Applies a change to one file's YAML, writes it atomically, and applies the whole rule set; a set that fails to load puts the old file back. */
+  /**
+   * Applies a change to one file's YAML and checks the whole rule set with the
+   * new text in place of the file before anything is written; then writes it
+   * atomically (or, on a replica sharing its rules, saves it for every replica)
+   * and applies the rule set.
+   */
   private async edit(file: string, change: (doc: Document) => void): Promise<void> {
     const old = this.overlay.get(file) ?? diskText(file);
     const { doc } = parseRuleYaml(file, old ?? '');
@@ -193,25 +198,6 @@ export class RuleEditor {
       if (error instanceof RuleFileError) throw new RuleEditError(400, error.message, error.problems.map((p) => ({ field: 'rule', message: p.message })));
       throw error;
     }
-    if (this.shared !== null) {
-      await this.editShared(file, text);
-      return;
-    }
-    writeFileAtomically(file, text);
-    let groups: GroupDefinition[];
-    try {
-      groups = readRuleFiles(this.globs);
-    } catch (error) {
-      if (old === null) fs.rmSync(file, { force: true });
-      else writeFileAtomically(file, old);
-      if (error instanceof RuleFileError) throw new RuleEditError(409, `the rule files do not load with this change, so it was not applied:\n${error.message}`);
-      throw error;
-    }
-    await this.manager.replace(groups);
-  }
-
-  /** An edit on a replica sharing its rules: checked with the other files, saved for every replica, then applied here. */
-  private async editShared(file: string, text: string): Promise<void> {
     const overlay = new Map(this.overlay).set(file, text);
     let groups: GroupDefinition[];
     try {
@@ -220,13 +206,17 @@ export class RuleEditor {
       if (error instanceof RuleFileError) throw new RuleEditError(409, `the rule files do not load with this change, so it was not applied:\n${error.message}`);
       throw error;
     }
-    const base = this.sharedEdits.files[file]?.base ?? hashOf(diskText(file));
-    const next: SharedRuleEdits = { version: this.sharedEdits.version + 1, files: { ...this.sharedEdits.files, [file]: { text, base } } };
-    if (!(await this.shared!.save(next, this.sharedEdits.version))) {
-      throw new RuleEditError(409, 'the rules were changed on another replica at the same moment; reload them and make the change again');
+    if (this.shared === null) {
+      writeFileAtomically(file, text);
+    } else {
+      const base = this.sharedEdits.files[file]?.base ?? hashOf(diskText(file));
+      const next: SharedRuleEdits = { version: this.sharedEdits.version + 1, files: { ...this.sharedEdits.files, [file]: { text, base } } };
+      if (!(await this.shared.save(next, this.sharedEdits.version))) {
+        throw new RuleEditError(409, 'the rules were changed on another replica at the same moment; reload them and make the change again');
+      }
+      this.overlay = overlay;
+      this.sharedEdits = next;
     }
-    this.overlay = overlay;
-    this.sharedEdits = next;
     await this.manager.replace(groups);
   }
 
