@@ -2,7 +2,7 @@ import { idToHex } from '../../model/ids.ts';
 import { SPAN_KIND_NAMES, StatusCode, type SpanRecord } from '../../model/span.ts';
 import type { Dependency, Operation, SpanStore, TraceQuery } from '../types.ts';
 import type { BulkSpool } from './BulkSpool.ts';
-import { dayOf, dayStartNano, operationOperation, spanFromSource, spanOperation, traceSummaryOperation, type IndexNames, type SpanSource } from './documents.ts';
+import { dayStartNano, operationOperation, spanFromSource, spanOperation, spanParts, traceSummaryOperation, type IndexNames, type SpanParts, type SpanSource } from './documents.ts';
 import type { BulkOperation, SearchEngine } from './SearchEngine.ts';
 
 /** Hits fetched per page when reading whole traces. */
@@ -30,23 +30,22 @@ export class SearchSpanStore implements SpanStore {
 
   appendSpans(spans: readonly SpanRecord[]): Promise<void> {
     const operations: BulkOperation[] = [];
-    const byTrace = new Map<string, SpanRecord[]>();
+    const byTrace = new Map<string, SpanParts[]>();
     for (const s of spans) {
-      operations.push(spanOperation(s, this.names));
+      const parts = spanParts(s);
+      operations.push(spanOperation(parts, this.names));
       // A trace's summary lives in the index of the day its first span in the batch started.
-      const key = idToHex(s.traceId);
-      const list = byTrace.get(key);
-      if (list === undefined) byTrace.set(key, [s]);
-      else list.push(s);
-      const day = dayOf(s.startTimeUnixNano);
-      const op = `${day}\0${s.serviceName}\0${s.name}\0${s.kind}`;
+      const list = byTrace.get(parts.traceId);
+      if (list === undefined) byTrace.set(parts.traceId, [parts]);
+      else list.push(parts);
+      const op = `${parts.day}\0${s.serviceName}\0${s.name}\0${s.kind}`;
       if (!this.knownOperations.has(op)) {
         if (this.knownOperations.size >= MAX_KNOWN_OPERATIONS) this.knownOperations.clear();
         this.knownOperations.add(op);
-        operations.push(operationOperation(s.serviceName, s.name, s.kind, day, this.names));
+        operations.push(operationOperation(s.serviceName, s.name, s.kind, parts.day, this.names));
       }
     }
-    for (const traceSpans of byTrace.values()) operations.push(traceSummaryOperation(traceSpans, this.names));
+    for (const traceParts of byTrace.values()) operations.push(traceSummaryOperation(traceParts, this.names));
     return this.spool.append(operations);
   }
 

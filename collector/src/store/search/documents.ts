@@ -68,44 +68,62 @@ export function isoNanos(unixNano: bigint): string {
   return `${seconds}.${(unixNano % 1_000_000_000n).toString().padStart(9, '0')}Z`;
 }
 
-/** `key=value` of every attribute (span or record first, then resource), as tag searches match them. */
-function tagsOf(attributes: Attributes, resource: Attributes): string[] {
-  const tags = new Set<string>();
-  for (const [k, v] of Object.entries(attributes)) tags.add(`${k}=${valueText(v)}`);
-  for (const [k, v] of Object.entries(resource)) tags.add(`${k}=${valueText(v)}`);
-  return [...tags];
+/** `key=value` of a resource's attributes, worked out once per resource object (spans of one request share it). */
+const resourceTagCache = new WeakMap<Attributes, string[]>();
+function resourceTags(resource: Attributes): string[] {
+  let tags = resourceTagCache.get(resource);
+  if (tags === undefined) {
+    tags = Object.entries(resource).map(([k, v]) => `${k}=${valueText(v)}`);
+    resourceTagCache.set(resource, tags);
+  }
+  return tags;
 }
 
-/** String values of attributes for ECS `labels` (a flattened field: no mapping entry per key). */
+/** String values of attributes for ECS `labels` (kept in `_source`, not mapped). */
 function labelsOf(attributes: Attributes): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(attributes)) labels[k] = valueText(v as AttributeValue);
   return labels;
 }
 
+/** What the documents of one span share, worked out once: its ids in hex, its day, its attributes as text. */
+export interface SpanParts {
+  span: SpanRecord;
+  traceId: string;
+  spanId: string;
+  parentId: string | null;
+  day: string;
+  labels: Record<string, string>;
+}
+
+export function spanParts(span: SpanRecord): SpanParts {
+  return {
+    span,
+    traceId: idToHex(span.traceId),
+    spanId: idToHex(span.spanId),
+    parentId: span.parentSpanId === null ? null : idToHex(span.parentSpanId),
+    day: dayOf(span.startTimeUnixNano),
+    labels: labelsOf(span.attributes),
+  };
+}
+
 const OUTCOME = ['unknown', 'success', 'failure'];
 
 /** The stored form of a span: its document in the day's span index. */
-export function spanOperation(s: SpanRecord, names: IndexNames): BulkOperation {
-  const traceId = idToHex(s.traceId);
-  const spanId = idToHex(s.spanId);
-  const duration = s.endTimeUnixNano - s.startTimeUnixNano;
+export function spanOperation(p: SpanParts, names: IndexNames): BulkOperation {
+  const s = p.span;
   const doc = {
     '@timestamp': isoNanos(s.startTimeUnixNano),
-    trace: { id: traceId },
-    span: { id: spanId, name: s.name, kind: SPAN_KIND_NAMES[s.kind] ?? '' },
-    ...(s.parentSpanId !== null && { parent: { id: idToHex(s.parentSpanId) } }),
+    trace: { id: p.traceId },
+    span: { id: p.spanId, name: s.name, kind: SPAN_KIND_NAMES[s.kind] ?? '' },
+    ...(p.parentId !== null && { parent: { id: p.parentId } }),
     service: { name: s.serviceName },
-    event: { duration: Number(duration), outcome: OUTCOME[s.statusCode] ?? 'unknown' },
-    labels: labelsOf(s.attributes),
-    mirador: { start: String(s.startTimeUnixNano), record: spanRecordJson(s) },
+    event: { duration: Number(s.endTimeUnixNano - s.startTimeUnixNano), outcome: OUTCOME[s.statusCode] ?? 'unknown' },
+    labels: p.labels,
+    // The span written whole, ids in hex (attribute types kept: int64, bytes, doubles).
+    mirador: { start: String(s.startTimeUnixNano), record: attributesToJson({ ...s, traceId: p.traceId, spanId: p.spanId, parentSpanId: p.parentId }) },
   };
-  return [{ index: { _index: names.spans(dayOf(s.startTimeUnixNano)), _id: `${traceId}-${spanId}` } }, JSON.stringify(doc)];
-}
-
-/** The span written whole as JSON, ids in hex (attribute types kept: int64, bytes, doubles). */
-function spanRecordJson(s: SpanRecord): string {
-  return attributesToJson({ ...s, traceId: idToHex(s.traceId), spanId: idToHex(s.spanId), parentSpanId: s.parentSpanId === null ? null : idToHex(s.parentSpanId) });
+  return [{ index: { _index: names.spans(p.day), _id: `${p.traceId}-${p.spanId}` } }, JSON.stringify(doc)];
 }
 
 /** A span document's `_source` as the stores read it back. */
@@ -133,27 +151,33 @@ export function spanFromSource(source: SpanSource): SpanRecord {
  * the caller's and the callee's span are in. Trace search is then one query
  * over these documents: every filter applies to one nested span, as Jaeger's.
  */
-export function traceSummaryOperation(spans: readonly SpanRecord[], names: IndexNames): BulkOperation {
-  const first = spans[0]!;
-  const traceId = idToHex(first.traceId);
-  const summarySpans = spans.map((s) => ({
-    id: idToHex(s.spanId),
-    parent: s.parentSpanId === null ? null : idToHex(s.parentSpanId),
-    service: s.serviceName,
-    name: s.name,
-    kind: s.kind,
-    status: s.statusCode,
-    error: s.statusCode === StatusCode.ERROR,
-    start: String(s.startTimeUnixNano),
-    duration: String(s.endTimeUnixNano - s.startTimeUnixNano),
-    tags: [...tagsOf(s.attributes, s.resource), ...(s.statusMessage === '' ? [] : [`otel.status_description=${s.statusMessage}`])],
-  }));
+export function traceSummaryOperation(parts: readonly SpanParts[], names: IndexNames): BulkOperation {
+  const first = parts[0]!;
+  const traceId = first.traceId;
+  const summarySpans = parts.map(({ span: s, spanId, parentId, labels }) => {
+    // Span attributes first, then the resource's, each key=value once, as tag searches match them.
+    const tags = new Set(Object.entries(labels).map(([k, v]) => `${k}=${v}`));
+    for (const tag of resourceTags(s.resource)) tags.add(tag);
+    if (s.statusMessage !== '') tags.add(`otel.status_description=${s.statusMessage}`);
+    return {
+      id: spanId,
+      parent: parentId,
+      service: s.serviceName,
+      name: s.name,
+      kind: s.kind,
+      status: s.statusCode,
+      error: s.statusCode === StatusCode.ERROR,
+      start: String(s.startTimeUnixNano),
+      duration: String(s.endTimeUnixNano - s.startTimeUnixNano),
+      tags: [...tags],
+    };
+  });
   return [
-    { update: { _index: names.traces(dayOf(first.startTimeUnixNano)), _id: traceId, retry_on_conflict: 5 } },
+    { update: { _index: names.traces(first.day), _id: traceId, retry_on_conflict: 5 } },
     {
       scripted_upsert: true,
       upsert: {},
-      script: { lang: 'painless', source: SUMMARY_SCRIPT, params: { trace: traceId, timestamp: isoNanos(first.startTimeUnixNano), max: MAX_SUMMARY_SPANS, spans: summarySpans } },
+      script: { lang: 'painless', source: SUMMARY_SCRIPT, params: { trace: traceId, timestamp: isoNanos(first.span.startTimeUnixNano), max: MAX_SUMMARY_SPANS, spans: summarySpans } },
     },
   ];
 }
