@@ -4,10 +4,10 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
+import { EncodingSpanProcessor } from './encodingSpanProcessor.ts';
 import type { ResolvedAgentOptions, SamplerName } from './options.ts';
 
 /** The OpenTelemetry pieces the agent sets up, and how to flush and stop them. */
@@ -39,20 +39,30 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   const exporterOptions = { timeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, headers: authorizationHeader(options.ingestToken) };
   // Protobuf by default, as the OTLP specification has it: a third of JSON's bytes, and cheaper for the collector to read.
   const protobuf = options.protocol === 'http/protobuf';
-  const TraceExporter = protobuf ? ProtobufTraceExporter : JsonTraceExporter;
   const LogExporter = protobuf ? ProtobufLogExporter : JsonLogExporter;
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerOf(options.sampler, options.samplerRatio),
     spanProcessors: [
-      new BatchSpanProcessor({
-        exporter: new TraceExporter({ url: `${options.collectorUrl}/v1/traces`, ...exporterOptions }),
-        scheduledDelayMillis: options.spanExportDelayMs,
-        maxQueueSize: options.maxQueuedSpans,
-        maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
-        exportTimeoutMillis: options.exportTimeoutMs,
-        selfObsMeterProvider,
-      }),
+      protobuf
+        ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
+          new EncodingSpanProcessor({
+            url: `${options.collectorUrl}/v1/traces`,
+            headers: exporterOptions.headers,
+            timeoutMillis: options.exportTimeoutMs,
+            scheduledDelayMillis: options.spanExportDelayMs,
+            maxQueueSize: options.maxQueuedSpans,
+            maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
+            meterProvider: selfObsMeterProvider,
+          })
+        : new BatchSpanProcessor({
+            exporter: new JsonTraceExporter({ url: `${options.collectorUrl}/v1/traces`, ...exporterOptions }),
+            scheduledDelayMillis: options.spanExportDelayMs,
+            maxQueueSize: options.maxQueuedSpans,
+            maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
+            exportTimeoutMillis: options.exportTimeoutMs,
+            selfObsMeterProvider,
+          }),
     ],
   });
   const loggerProvider = new LoggerProvider({

@@ -1,0 +1,304 @@
+import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+
+/**
+ * OTLP protobuf encoding of spans, one span at a time, as each one ends
+ * (opentelemetry/proto/trace/v1/trace.proto and common/v1/common.proto; field
+ * numbers are in the comments beside each write).
+ *
+ * The OpenTelemetry exporter serializes a whole batch when it is sent
+ * (`ProtobufTraceSerializer`), so every span of the batch is held as an SDK
+ * object until then. Encoded as it ends, a span is garbage at once and its
+ * ~150 bytes sit in a Buffer outside V8's heap (see encodingSpanProcessor.ts
+ * for why that matters). No library encodes single OTLP spans this way, so
+ * the wire format is written here; the collector's decoder and its tests
+ * read it back (agent/test/otlpSpanEncoding.test.ts).
+ */
+
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH_DELIMITED = 2;
+const FIXED32 = 5;
+
+/** Span flags (trace.proto SpanFlags): the parent's remoteness is known, and whether it is remote. */
+const CONTEXT_HAS_IS_REMOTE = 0x100;
+const CONTEXT_IS_REMOTE = 0x200;
+
+/** A growing byte buffer with the protobuf wire types the OTLP messages use. */
+export class ProtoWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(initialBytes = 4096) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The bytes written so far (a view, valid until the next write). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  private reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  varint(value: number): void {
+    this.reserve(10);
+    let v = value;
+    while (v > 0x7f) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buf[this.pos++] = value;
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint((field << 3) | wireType);
+  }
+
+  fixed32(value: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32LE(value >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  double(value: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
+  /** An OpenTelemetry HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds since the epoch. */
+  hrTime(time: HrTime): void {
+    // seconds × 1e9 + nanoseconds is beyond a double's exact integers, so it is
+    // added up in 16-bit limbs of the seconds: each product stays below 2^47.
+    const seconds = time[0];
+    const nanos = Math.trunc(time[1]);
+    const high = Math.floor(seconds / 65536) * 1e9; // × 2^16
+    const low = (seconds % 65536) * 1e9 + nanos;
+    const lowWord = (high % 65536) * 65536 + (low % 4294967296);
+    this.reserve(8);
+    this.buf.writeUInt32LE(lowWord % 4294967296, this.pos);
+    this.buf.writeUInt32LE(Math.floor(high / 65536) + Math.floor(low / 4294967296) + Math.floor(lowWord / 4294967296), this.pos + 4);
+    this.pos += 8;
+  }
+
+  string(field: number, value: string): void {
+    this.tag(field, LENGTH_DELIMITED);
+    const length = Buffer.byteLength(value);
+    this.varint(length);
+    this.reserve(length);
+    this.pos += this.buf.write(value, this.pos, length, 'utf8');
+  }
+
+  /** A span or trace id given in hex, as bytes. */
+  hexBytes(field: number, hex: string): void {
+    this.tag(field, LENGTH_DELIMITED);
+    const length = hex.length >>> 1;
+    this.varint(length);
+    this.reserve(length);
+    this.pos += this.buf.write(hex, this.pos, length, 'hex');
+  }
+
+  raw(field: number, bytes: Uint8Array): void {
+    this.tag(field, LENGTH_DELIMITED);
+    this.varint(bytes.length);
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Bytes already encoded (fields with their tags), as they are. */
+  append(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Starts a length-delimited field; its length is filled in by `end`. */
+  begin(field: number): number {
+    this.tag(field, LENGTH_DELIMITED);
+    this.reserve(1);
+    return this.pos++;
+  }
+
+  /** Ends the field `begin` started, moving its contents when the length takes more than one byte. */
+  end(start: number): void {
+    const length = this.pos - start - 1;
+    let size = 1;
+    for (let v = length; v > 0x7f; v = Math.floor(v / 128)) size++;
+    if (size > 1) {
+      this.reserve(size - 1);
+      this.buf.copyWithin(start + size, start + 1, this.pos);
+      this.pos += size - 1;
+    }
+    let at = start;
+    let v = length;
+    while (v > 0x7f) {
+      this.buf[at++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[at] = v;
+  }
+}
+
+/** AnyValue (common.proto). */
+function anyValue(w: ProtoWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'string':
+      w.string(1, value); // string_value
+      return;
+    case 'boolean':
+      w.tag(2, VARINT); // bool_value
+      w.varint(value ? 1 : 0);
+      return;
+    case 'number':
+      if (Number.isSafeInteger(value)) {
+        w.tag(3, VARINT); // int_value, int64: negatives as their 64-bit two's complement
+        if (value >= 0) w.varint(value);
+        else int64Negative(w, value);
+      } else {
+        w.tag(4, FIXED64); // double_value
+        w.double(value);
+      }
+      return;
+    case 'object':
+      if (value === null) return; // an empty AnyValue, as OpenTelemetry JS sends a null array element
+      if (value instanceof Uint8Array) w.raw(7, value); // bytes_value
+      else if (Array.isArray(value)) {
+        const array = w.begin(5); // array_value: ArrayValue
+        for (const element of value) {
+          const item = w.begin(1); // values
+          anyValue(w, element);
+          w.end(item);
+        }
+        w.end(array);
+      } else {
+        const list = w.begin(6); // kvlist_value: KeyValueList
+        keyValues(w, 1, value as Attributes);
+        w.end(list);
+      }
+      return;
+    default:
+  }
+}
+
+function int64Negative(w: ProtoWriter, value: number): void {
+  let v = BigInt.asUintN(64, BigInt(value));
+  while (v > 0x7fn) {
+    w.byte(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  w.byte(Number(v));
+}
+
+/** Repeated KeyValue (common.proto) under `field`. */
+function keyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
+  for (const key in attributes) {
+    const value: AttributeValue | undefined = attributes[key];
+    if (value === undefined) continue;
+    const kv = w.begin(field);
+    w.string(1, key); // key
+    const v = w.begin(2); // value
+    anyValue(w, value);
+    w.end(v);
+    w.end(kv);
+  }
+}
+
+/** Resource (resource.proto): its attributes; written once per exporter, not per span. */
+export function encodeResource(w: ProtoWriter, field: number, resource: Resource): void {
+  const r = w.begin(field);
+  keyValues(w, 1, resource.attributes); // attributes
+  w.end(r);
+}
+
+/** InstrumentationScope (common.proto). */
+export function encodeScope(w: ProtoWriter, field: number, scope: ReadableSpan['instrumentationScope']): void {
+  const s = w.begin(field);
+  w.string(1, scope.name); // name
+  if (scope.version !== undefined) w.string(2, scope.version); // version
+  w.end(s);
+}
+
+/** One Span (trace.proto) under `field` of ScopeSpans. */
+export function encodeSpan(w: ProtoWriter, field: number, span: ReadableSpan): void {
+  const s = w.begin(field);
+  const ids = span.spanContext();
+  w.hexBytes(1, ids.traceId); // trace_id
+  w.hexBytes(2, ids.spanId); // span_id
+  const traceState = ids.traceState?.serialize();
+  if (traceState) w.string(3, traceState); // trace_state
+  const parent = span.parentSpanContext;
+  if (parent?.spanId) w.hexBytes(4, parent.spanId); // parent_span_id
+  w.string(5, span.name); // name
+  w.tag(6, VARINT); // kind: the API's SpanKind is the proto's minus one (no UNSPECIFIED)
+  w.varint(span.kind + 1);
+  w.tag(7, FIXED64); // start_time_unix_nano
+  w.hrTime(span.startTime);
+  w.tag(8, FIXED64); // end_time_unix_nano
+  w.hrTime(span.endTime);
+  keyValues(w, 9, span.attributes); // attributes
+  if (span.droppedAttributesCount > 0) {
+    w.tag(10, VARINT);
+    w.varint(span.droppedAttributesCount);
+  }
+  for (const event of span.events) {
+    const e = w.begin(11); // events: Span.Event
+    w.tag(1, FIXED64); // time_unix_nano
+    w.hrTime(event.time);
+    w.string(2, event.name); // name
+    if (event.attributes) keyValues(w, 3, event.attributes); // attributes
+    if (event.droppedAttributesCount) {
+      w.tag(4, VARINT);
+      w.varint(event.droppedAttributesCount);
+    }
+    w.end(e);
+  }
+  if (span.droppedEventsCount > 0) {
+    w.tag(12, VARINT);
+    w.varint(span.droppedEventsCount);
+  }
+  for (const link of span.links) {
+    const l = w.begin(13); // links: Span.Link
+    w.hexBytes(1, link.context.traceId); // trace_id
+    w.hexBytes(2, link.context.spanId); // span_id
+    const linkState = link.context.traceState?.serialize();
+    if (linkState) w.string(3, linkState); // trace_state
+    if (link.attributes) keyValues(w, 4, link.attributes); // attributes
+    if (link.droppedAttributesCount) {
+      w.tag(5, VARINT);
+      w.varint(link.droppedAttributesCount);
+    }
+    w.tag(6, FIXED32); // flags
+    w.fixed32(link.context.traceFlags | CONTEXT_HAS_IS_REMOTE | (link.context.isRemote ? CONTEXT_IS_REMOTE : 0));
+    w.end(l);
+  }
+  if (span.droppedLinksCount > 0) {
+    w.tag(14, VARINT);
+    w.varint(span.droppedLinksCount);
+  }
+  if (span.status.code !== 0 || span.status.message) {
+    const st = w.begin(15); // status: Status
+    if (span.status.message) w.string(2, span.status.message); // message
+    w.tag(3, VARINT); // code
+    w.varint(span.status.code);
+    w.end(st);
+  }
+  w.tag(16, FIXED32); // flags
+  w.fixed32(ids.traceFlags | CONTEXT_HAS_IS_REMOTE | (parent?.isRemote ? CONTEXT_IS_REMOTE : 0));
+  w.end(s);
+}
