@@ -14,6 +14,7 @@ import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
  */
 /** How often the event loop's delay is measured; a measurement includes this interval itself. */
 const LOOP_DELAY_RESOLUTION_MS = 10;
+const SAMPLE_INTERVAL_MS = 250;
 
 export class ByteBudget {
   readonly limit: number;
@@ -37,7 +38,15 @@ export class ByteBudget {
       this.loopDelay.enable();
     }
     if (maxRss > 0 || maxLoopDelayMs > 0) {
-      this.sampler = setInterval(() => this.sample(), 250);
+      let lastTick = performance.now();
+      this.sampler = setInterval(() => {
+        // How late this timer fires is itself the loop's delay: the first sample after a stall sees it,
+        // even when the delay histogram's own timer has not yet recorded it.
+        const now = performance.now();
+        const lateMs = now - lastTick - SAMPLE_INTERVAL_MS;
+        lastTick = now;
+        this.sample(lateMs);
+      }, SAMPLE_INTERVAL_MS);
       this.sampler.unref();
     }
   }
@@ -55,7 +64,7 @@ export class ByteBudget {
   }
 
   /** Reads resident memory and the event-loop delay since the last sample (the timer does so every 250 ms). */
-  sample(): void {
+  sample(timerLateMs = 0): void {
     if (this.maxRss > 0) {
       const rss = process.memoryUsage.rss();
       if (rss >= this.maxRss) this.overMemory = true;
@@ -64,7 +73,7 @@ export class ByteBudget {
     if (this.loopDelay !== null) {
       // The longest delay of the window (nanoseconds; 0 when nothing was measured yet). Timers that
       // fall due together run in any order, so a stall can land in the window after the one it happened in.
-      const longest = Math.max(0, this.loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS);
+      const longest = Math.max(0, this.loopDelay.max / 1e6 - LOOP_DELAY_RESOLUTION_MS, timerLateMs);
       this.loopDelay.reset();
       this.lastDelayMs = longest;
       if (longest >= this.maxLoopDelayMs) this.behind = true;
