@@ -63,8 +63,10 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private queued = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private awaitingResource = false;
   private readonly processed: { add(value: number, attributes?: Attributes): void };
   private readonly attributes: Attributes;
+  private readonly droppedAttributes: Attributes;
 
   constructor(options: EncodingSpanProcessorOptions) {
     this.options = options;
@@ -77,6 +79,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
     );
     const meter = options.meterProvider.getMeter('@mirador/agent');
     this.attributes = { 'otel.component.type': COMPONENT_TYPE, 'otel.component.name': `${COMPONENT_TYPE}/mirador` };
+    this.droppedAttributes = { ...this.attributes, 'error.type': 'queue_full' };
     this.processed = meter.createCounter('otel.sdk.processor.span.processed', { unit: '{span}', description: 'The number of spans for which the processing has finished, either successful or failed.' });
     meter.createUpDownCounter('otel.sdk.processor.span.queue.capacity', { unit: '{span}', description: 'The maximum number of spans the queue of a given instance of an SDK span processor can hold.' }).add(options.maxQueueSize, this.attributes);
     meter
@@ -89,7 +92,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queued >= this.options.maxQueueSize) {
-      this.processed.add(1, { ...this.attributes, 'error.type': 'queue_full' });
+      this.processed.add(1, this.droppedAttributes);
       return;
     }
     // A processor belongs to one tracer provider, so to one resource.
@@ -116,9 +119,13 @@ export class EncodingSpanProcessor implements SpanProcessor {
     if (this.batchCount === 0 || resource === null) return;
     if (resource.asyncAttributesPending === true) {
       // Resource attributes still being detected (the host id): the first batch waits for them, as the SDK's processor does.
-      this.timer = setTimeout(() => this.flushBatch(), 1000);
-      this.timer.unref();
-      void resource.waitForAsyncAttributes?.().then(() => this.flushBatch());
+      if (!this.awaitingResource) {
+        this.awaitingResource = true;
+        void resource.waitForAsyncAttributes?.().then(() => {
+          this.awaitingResource = false;
+          this.flushBatch();
+        });
+      }
       return;
     }
     if (this.encodedResource === null) {
@@ -173,5 +180,4 @@ export class EncodingSpanProcessor implements SpanProcessor {
     this.stopped = true;
     await this.delegate.shutdown();
   }
-
 }

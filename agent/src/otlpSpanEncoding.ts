@@ -52,12 +52,7 @@ export class ProtoWriter {
 
   varint(value: number): void {
     this.reserve(10);
-    let v = value;
-    while (v > 0x7f) {
-      this.buf[this.pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   byte(value: number): void {
@@ -116,9 +111,7 @@ export class ProtoWriter {
   raw(field: number, bytes: Uint8Array): void {
     this.tag(field, LENGTH_DELIMITED);
     this.varint(bytes.length);
-    this.reserve(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    this.append(bytes);
   }
 
   /** Bytes already encoded (fields with their tags), as they are. */
@@ -145,14 +138,20 @@ export class ProtoWriter {
       this.buf.copyWithin(start + size, start + 1, this.pos);
       this.pos += size - 1;
     }
-    let at = start;
-    let v = length;
-    while (v > 0x7f) {
-      this.buf[at++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[at] = v;
+    writeVarint(this.buf, start, length);
   }
+}
+
+/** Writes `value` as a varint at `at`; returns the position after it. */
+function writeVarint(buf: Buffer, at: number, value: number): number {
+  let pos = at;
+  let v = value;
+  while (v > 0x7f) {
+    buf[pos++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[pos++] = v;
+  return pos;
 }
 
 /** AnyValue (common.proto). */

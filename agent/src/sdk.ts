@@ -40,29 +40,20 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   // Protobuf by default, as the OTLP specification has it: a third of JSON's bytes, and cheaper for the collector to read.
   const protobuf = options.protocol === 'http/protobuf';
   const LogExporter = protobuf ? ProtobufLogExporter : JsonLogExporter;
+  const tracesUrl = `${options.collectorUrl}/v1/traces`;
+  const batching = {
+    scheduledDelayMillis: options.spanExportDelayMs,
+    maxQueueSize: options.maxQueuedSpans,
+    maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
+  };
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerOf(options.sampler, options.samplerRatio),
     spanProcessors: [
       protobuf
         ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
-          new EncodingSpanProcessor({
-            url: `${options.collectorUrl}/v1/traces`,
-            headers: exporterOptions.headers,
-            timeoutMillis: options.exportTimeoutMs,
-            scheduledDelayMillis: options.spanExportDelayMs,
-            maxQueueSize: options.maxQueuedSpans,
-            maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
-            meterProvider: selfObsMeterProvider,
-          })
-        : new BatchSpanProcessor({
-            exporter: new JsonTraceExporter({ url: `${options.collectorUrl}/v1/traces`, ...exporterOptions }),
-            scheduledDelayMillis: options.spanExportDelayMs,
-            maxQueueSize: options.maxQueuedSpans,
-            maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
-            exportTimeoutMillis: options.exportTimeoutMs,
-            selfObsMeterProvider,
-          }),
+          new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
+        : new BatchSpanProcessor({ exporter: new JsonTraceExporter({ url: tracesUrl, ...exporterOptions }), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching }),
     ],
   });
   const loggerProvider = new LoggerProvider({

@@ -4,24 +4,13 @@
  * attributes of every type, events, links and status, read back through the
  * Jaeger API a user's UI reads.
  */
-import type { RunningCollector } from '@mirador/collector';
+import type { JaegerSpan, JaegerTrace, RunningCollector } from '@mirador/collector';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, createNoopMeter, trace, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncodingSpanProcessor } from '../src/encodingSpanProcessor.ts';
 import { eventually, startQuietCollector } from './support/processes.ts';
-
-interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  references: Array<{ refType: string; traceID: string; spanID: string }>;
-  startTime: number;
-  duration: number;
-  tags: Array<{ key: string; type: string; value: unknown }>;
-  logs: Array<{ timestamp: number; fields: Array<{ key: string; value: unknown }> }>;
-}
 
 let collector: RunningCollector;
 beforeAll(async () => {
@@ -64,7 +53,7 @@ describe('spans encoded as they end', () => {
     const spans = await eventually(async () => {
       const r = await fetch(`${collector.url}/api/traces/${traceId}`);
       if (r.status !== 200) return undefined;
-      const found = ((await r.json()) as { data: Array<{ spans: JaegerSpan[] }> }).data[0]?.spans ?? [];
+      const found = ((await r.json()) as { data: JaegerTrace[] }).data[0]?.spans ?? [];
       return found.length === 2 ? found : undefined;
     });
     const server = spans.find((s) => s.spanID === parent.spanContext().spanId)!;

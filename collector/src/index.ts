@@ -6,4 +6,5 @@ export { main } from './cli.ts';
 export type { SpanStore, LogStore, MetricStore, Stores, TraceQuery, LogQuery, LabelMatcher, SeriesSamples } from './store/types.ts';
 export type { SpanRecord, SpanEvent, SpanLink } from './model/span.ts';
 export type { LogRecord } from './model/log.ts';
+export type { JaegerSpan, JaegerTrace } from './api/jaegerModel.ts';
 export type { MetricSample, MetricMetadata, Labels } from './model/metric.ts';
