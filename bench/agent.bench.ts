@@ -7,7 +7,9 @@
  * Two set-ups: the agent exporting to a sink that accepts and discards OTLP
  * (the agent's own cost), and to a real collector on this machine.
  *
- *   npm run bench -- agent [--seconds 8] [--rounds 2] [--setups sink,collector]
+ *   npm run bench -- agent [--seconds 4] [--rounds 8] [--setups sink,collector]
+ *
+ * --rounds is the number of bare/agent pairs of bursts, --seconds the length of each.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,7 +20,7 @@ import { parseArgs, promisify } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { machineLine } from './machine.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, rounds: { type: 'string', default: '2' }, setups: { type: 'string', default: 'sink,collector' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, setups: { type: 'string', default: 'sink,collector' } } });
 const SETUPS = new Set(values.setups.split(','));
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
@@ -27,12 +29,9 @@ const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const app = path.join(import.meta.dirname, 'fixtures', 'helloApp.mjs');
 const ticksPerSecond = 100; // USER_HZ on Linux
 
-interface Round {
-  saturatedRps: number;
+interface Burst {
+  rps: number;
   cpuMsPerRequest: number;
-  p50: number;
-  p99: number;
-  rssMiB: number;
 }
 
 function cpuTicks(pid: number): number {
@@ -44,60 +43,95 @@ function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
-async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: ChildProcess; url: string }> {
-  const args = withAgent ? ['--import', '@mirador/agent/register', app] : [app];
-  const child = spawn(bin('node'), args, {
+// On two cores or more, the app runs on core 0 and the load generator on core
+// 1 (taskset), so the figure is the app's own capacity on one core: unpinned,
+// the scheduler puts autocannon and the app's GC threads on either core, and
+// the figure moves with who got which.
+const pin = os.cpus().length >= 2 && fs.existsSync('/usr/bin/taskset');
+const pinned = (core: number, command: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+
+async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: ChildProcess; pid: number; url: string }> {
+  const [command, args] = pinned(0, bin('node'), withAgent ? ['--import', '@mirador/agent/register', app] : [app]);
+  const child = spawn(command, args, {
     cwd: path.join(root, 'agent'),
     env: { ...process.env, OTEL_SERVICE_NAME: 'hello', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve) => {
+  const url = await new Promise<string>((resolve, reject) => {
     let out = '';
+    child.once('exit', (code) => reject(new Error(`the app exited (${code}) before listening`)));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /listening (\d+)/.exec(out);
       if (m) resolve(`http://127.0.0.1:${m[1]}/hello/world`);
     });
   });
-  return { child, url };
+  // taskset execs node, so the child's pid is the app's.
+  return { child, pid: child.pid!, url };
 }
 
 async function autocannon(url: string, seconds: number, extra: string[]): Promise<{ requests: number; rps: number; p50: number; p99: number }> {
-  const { stdout } = await promisify(execFile)(bin('node'), [bin('autocannon'), '-j', '-d', String(seconds), ...extra, url], { maxBuffer: 64 * 1024 * 1024 });
+  const [command, args] = pinned(1, bin('node'), [bin('autocannon'), '-j', '-d', String(seconds), ...extra, url]);
+  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: 64 * 1024 * 1024 });
   const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number } };
   return { requests: r.requests.total, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
-async function round(withAgent: boolean, endpoint: string, fixedRate: number | null): Promise<Round> {
-  const { child, url } = await startApp(withAgent, endpoint);
-  await autocannon(url, 2, ['-c', '20']); // warm-up
-  const before = cpuTicks(child.pid!);
-  const saturated = await autocannon(url, SECONDS, ['-c', '50']);
-  const cpuMs = ((cpuTicks(child.pid!) - before) / ticksPerSecond) * 1000;
-  const fixed = fixedRate === null ? { p50: NaN, p99: NaN } : await autocannon(url, SECONDS, ['-c', '20', '-R', String(Math.round(fixedRate))]);
-  const rss = rssMiB(child.pid!);
-  child.kill('SIGKILL');
-  return { saturatedRps: saturated.rps, cpuMsPerRequest: cpuMs / saturated.requests, p50: fixed.p50, p99: fixed.p99, rssMiB: rss };
+/** One saturated burst: requests/s, and the app's CPU time per request. */
+async function saturate(app: { pid: number; url: string }): Promise<Burst> {
+  const before = cpuTicks(app.pid);
+  const r = await autocannon(app.url, SECONDS, ['-c', '50']);
+  const cpuMs = ((cpuTicks(app.pid) - before) / ticksPerSecond) * 1000;
+  return { rps: r.rps, cpuMsPerRequest: cpuMs / r.requests };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
+/**
+ * Both apps run side by side (the one not under load is idle), and the load
+ * alternates between them in short bursts, bare-agent then agent-bare: this
+ * machine's speed drifts by ±30% over tens of seconds (a shared VM), and a
+ * pair of bursts seconds apart sees the same drift. Ratios are the median of
+ * the per-pair ratios, with their range.
+ */
 async function setUp(name: string, endpoint: string): Promise<void> {
-  // Bare capacity first, to fix the half-load rate for every round.
-  const probe = await round(false, endpoint, null);
-  const half = probe.saturatedRps / 2;
-  const bare: Round[] = [];
-  const agent: Round[] = [];
+  const bareApp = await startApp(false, endpoint);
+  const agentApp = await startApp(true, endpoint);
+  for (const a of [bareApp, agentApp]) await autocannon(a.url, 3, ['-c', '20']); // warm-up
+  const bare: Burst[] = [];
+  const agent: Burst[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    bare.push(await round(false, endpoint, half));
-    agent.push(await round(true, endpoint, half));
+    if (i % 2 === 0) {
+      bare.push(await saturate(bareApp));
+      agent.push(await saturate(agentApp));
+    } else {
+      agent.push(await saturate(agentApp));
+      bare.push(await saturate(bareApp));
+    }
   }
-  const m = (rs: Round[], k: keyof Round) => median(rs.map((r) => r[k]));
-  console.log(`\n${name} (half load = ${Math.round(half)} req/s, medians of ${ROUNDS} alternating rounds of ${SECONDS} s):`);
-  console.log(`  bare : ${Math.round(m(bare, 'saturatedRps'))} req/s, ${m(bare, 'cpuMsPerRequest').toFixed(3)} ms CPU/req, p50 ${m(bare, 'p50')} ms, p99 ${m(bare, 'p99')} ms at half load, RSS ${m(bare, 'rssMiB').toFixed(0)} MiB`);
-  console.log(`  agent: ${Math.round(m(agent, 'saturatedRps'))} req/s, ${m(agent, 'cpuMsPerRequest').toFixed(3)} ms CPU/req, p50 ${m(agent, 'p50')} ms, p99 ${m(agent, 'p99')} ms at half load, RSS ${m(agent, 'rssMiB').toFixed(0)} MiB`);
+  const half = Math.round(median(bare.map((b) => b.rps)) / 2);
+  const latency = { bare: [] as Array<{ p50: number; p99: number }>, agent: [] as Array<{ p50: number; p99: number }> };
+  for (let i = 0; i < ROUNDS; i++) {
+    for (const [key, a] of i % 2 === 0 ? ([['bare', bareApp], ['agent', agentApp]] as const) : ([['agent', agentApp], ['bare', bareApp]] as const)) {
+      const r = await autocannon(a.url, SECONDS, ['-c', '20', '-R', String(half)]);
+      latency[key].push({ p50: r.p50, p99: r.p99 });
+    }
+  }
+  const rss = { bare: rssMiB(bareApp.pid), agent: rssMiB(agentApp.pid) };
+  bareApp.child.kill('SIGKILL');
+  agentApp.child.kill('SIGKILL');
+
+  const throughput = bare.map((b, i) => (100 * agent[i]!.rps) / b.rps);
+  const cpu = bare.map((b, i) => agent[i]!.cpuMsPerRequest / b.cpuMsPerRequest);
+  const p99 = latency.bare.map((b, i) => latency.agent[i]!.p99 - b.p99);
+  const line = (bursts: Burst[], lat: Array<{ p50: number; p99: number }>, rssValue: number) =>
+    `${Math.round(median(bursts.map((b) => b.rps)))} req/s (${range(bursts.map((b) => b.rps))}), ${median(bursts.map((b) => b.cpuMsPerRequest)).toFixed(3)} ms CPU/req, p50 ${median(lat.map((l) => l.p50))} ms, p99 ${median(lat.map((l) => l.p99))} ms at half load, RSS ${rssValue.toFixed(0)} MiB`;
+  console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts${pin ? ', app on core 0, load generator on core 1' : ''}; half load = ${half} req/s):`);
+  console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
+  console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
-    `  agent/bare: throughput ${((100 * m(agent, 'saturatedRps')) / m(bare, 'saturatedRps')).toFixed(0)}%, CPU/req x${(m(agent, 'cpuMsPerRequest') / m(bare, 'cpuMsPerRequest')).toFixed(2)}, p99 +${(m(agent, 'p99') - m(bare, 'p99')).toFixed(1)} ms, memory +${(m(agent, 'rssMiB') - m(bare, 'rssMiB')).toFixed(0)} MiB`,
+    `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 +${median(p99).toFixed(1)} ms (${range(p99, 1)}), memory +${(rss.agent - rss.bare).toFixed(0)} MiB`,
   );
 }
 

@@ -74,6 +74,9 @@ class ContextEntry implements Context {
   }
 }
 
+/** The options of every server span (the SDK only reads them). */
+const SERVER_SPAN = { kind: SpanKind.SERVER };
+
 /** Where each request's context chain starts: the empty context. */
 const REQUEST_ROOT: Context = new ContextEntry(ROOT_CONTEXT, undefined, undefined);
 
@@ -143,7 +146,7 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     const method = req.method ?? 'GET';
     // Attributes go on after the start: the SDK checks attributes given to startSpan twice over (an
     // Object.entries array and a WeakSet per value each time), which the samplers here do not read.
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    const span = tracer.startSpan(method, SERVER_SPAN, parent);
     // What the trace view and the span metrics read; each attribute more is paid on every request,
     // in the span, its export and the collector's storage.
     span.setAttribute('http.request.method', method);
@@ -157,7 +160,12 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     // A body arrives in 'data' events the socket emits outside this request's
     // context; bind the request emitter so body parsers continue inside it.
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) context.bind(active, req);
-    return context.with(active, originalEmit, server, 'request', req, res);
+    // No `this` for context.with: given one, the context manager binds the function anew for every call.
+    return context.with(active, emitRequest, undefined, server, req, res);
+  }
+
+  function emitRequest(server: Net.Server, req: ExpressRequest, res: Http.ServerResponse): boolean {
+    return originalEmit.call(server, 'request', req, res);
   }
 
   proto.emit = tracedEmit;

@@ -52,7 +52,8 @@ export class ProtoWriter {
 
   varint(value: number): void {
     this.reserve(10);
-    this.pos = writeVarint(this.buf, this.pos, value);
+    if (value < 0x80 && value >= 0) this.buf[this.pos++] = value;
+    else this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   byte(value: number): void {
@@ -66,8 +67,17 @@ export class ProtoWriter {
 
   fixed32(value: number): void {
     this.reserve(4);
-    this.buf.writeUInt32LE(value >>> 0, this.pos);
+    this.uint32At(this.pos, value >>> 0);
     this.pos += 4;
+  }
+
+  /** A 32-bit unsigned integer, little-endian, by plain byte stores (Buffer's writer checks its arguments on every call). */
+  private uint32At(at: number, value: number): void {
+    const buf = this.buf;
+    buf[at] = value;
+    buf[at + 1] = value >>> 8;
+    buf[at + 2] = value >>> 16;
+    buf[at + 3] = value >>> 24;
   }
 
   double(value: number): void {
@@ -86,26 +96,50 @@ export class ProtoWriter {
     const low = (seconds % 65536) * 1e9 + nanos;
     const lowWord = (high % 65536) * 65536 + (low % 4294967296);
     this.reserve(8);
-    this.buf.writeUInt32LE(lowWord % 4294967296, this.pos);
-    this.buf.writeUInt32LE(Math.floor(high / 65536) + Math.floor(low / 4294967296) + Math.floor(lowWord / 4294967296), this.pos + 4);
+    this.uint32At(this.pos, lowWord % 4294967296);
+    this.uint32At(this.pos + 4, Math.floor(high / 65536) + Math.floor(low / 4294967296) + Math.floor(lowWord / 4294967296));
     this.pos += 8;
   }
 
   string(field: number, value: string): void {
     this.tag(field, LENGTH_DELIMITED);
+    if (value.length < 0x80 && this.ascii(value)) return;
     const length = Buffer.byteLength(value);
     this.varint(length);
     this.reserve(length);
     this.pos += this.buf.write(value, this.pos, length, 'utf8');
   }
 
-  /** A span or trace id given in hex, as bytes. */
+  /**
+   * Writes a string shorter than 128 characters with its one-byte length, if
+   * it is all ASCII (names, keys, methods and paths nearly always are): plain
+   * byte stores beat a call into Buffer's UTF-8 writer for strings this short.
+   * Returns false, having written nothing, for any other character.
+   */
+  private ascii(value: string): boolean {
+    const n = value.length;
+    this.reserve(n + 1);
+    const buf = this.buf;
+    const start = this.pos + 1;
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[start + i] = c;
+    }
+    buf[this.pos] = n;
+    this.pos = start + n;
+    return true;
+  }
+
+  /** A span or trace id given in (lowercase or uppercase) hex, as bytes. */
   hexBytes(field: number, hex: string): void {
     this.tag(field, LENGTH_DELIMITED);
     const length = hex.length >>> 1;
     this.varint(length);
     this.reserve(length);
-    this.pos += this.buf.write(hex, this.pos, length, 'hex');
+    const buf = this.buf;
+    for (let i = 0; i < length; i++) buf[this.pos + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
+    this.pos += length;
   }
 
   raw(field: number, bytes: Uint8Array): void {
@@ -140,6 +174,13 @@ export class ProtoWriter {
     }
     writeVarint(this.buf, start, length);
   }
+}
+
+/** The value of one hex digit's character code (0 for anything else: ids reaching here are validated hex). */
+function nibble(c: number): number {
+  if (c <= 0x39) return c >= 0x30 ? c - 0x30 : 0; // 0-9
+  const lower = c | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : 0; // a-f, A-F
 }
 
 /** Writes `value` as a varint at `at`; returns the position after it. */

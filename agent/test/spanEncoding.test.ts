@@ -45,6 +45,8 @@ describe('spans encoded as they end', () => {
     parent.setStatus({ code: SpanStatusCode.ERROR, message: 'payment refused' });
     const child = tracer.startSpan('SELECT orders', { kind: SpanKind.CLIENT, startTime: [seconds, 200_000_000] }, trace.setSpan(ROOT_CONTEXT, parent));
     child.setAttribute('long', 'x'.repeat(300)); // a length that takes two bytes
+    // Strings under 128 characters are written byte by byte when all ASCII; one that is not is written again by Buffer's UTF-8 writer.
+    child.setAttributes({ edge: 'y'.repeat(127), 'edge.unicode': `${'z'.repeat(126)}é` });
     child.end([seconds, 300_000_000]);
     parent.end(end);
     await provider.forceFlush();
@@ -76,6 +78,7 @@ describe('spans encoded as they end', () => {
     expect(tag(client, 'span.kind')).toBe('client');
     expect(client.duration).toBe(100_000);
     expect(tag(client, 'long')).toBe('x'.repeat(300));
+    expect([tag(client, 'edge'), tag(client, 'edge.unicode')]).toEqual(['y'.repeat(127), `${'z'.repeat(126)}é`]);
     await provider.shutdown();
   });
 });
