@@ -50,7 +50,7 @@ function rssMiB(pid: number): number {
 const pin = os.cpus().length >= 2 && fs.existsSync('/usr/bin/taskset');
 const pinned = (core: number, command: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
 
-async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: ChildProcess; pid: number; url: string }> {
+async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: ChildProcess; url: string }> {
   const [command, args] = pinned(0, bin('node'), withAgent ? ['--import', '@mirador/agent/register', app] : [app]);
   const child = spawn(command, args, {
     cwd: path.join(root, 'agent'),
@@ -67,7 +67,7 @@ async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: 
     });
   });
   // taskset execs node, so the child's pid is the app's.
-  return { child, pid: child.pid!, url };
+  return { child, url };
 }
 
 async function autocannon(url: string, seconds: number, extra: string[]): Promise<{ requests: number; rps: number; p50: number; p99: number }> {
@@ -78,10 +78,10 @@ async function autocannon(url: string, seconds: number, extra: string[]): Promis
 }
 
 /** One saturated burst: requests/s, and the app's CPU time per request. */
-async function saturate(app: { pid: number; url: string }): Promise<Burst> {
-  const before = cpuTicks(app.pid);
+async function saturate(app: { child: ChildProcess; url: string }): Promise<Burst> {
+  const before = cpuTicks(app.child.pid!);
   const r = await autocannon(app.url, SECONDS, ['-c', '50']);
-  const cpuMs = ((cpuTicks(app.pid) - before) / ticksPerSecond) * 1000;
+  const cpuMs = ((cpuTicks(app.child.pid!) - before) / ticksPerSecond) * 1000;
   return { rps: r.rps, cpuMsPerRequest: cpuMs / r.requests };
 }
 
@@ -118,7 +118,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
       latency[key].push({ p50: r.p50, p99: r.p99 });
     }
   }
-  const rss = { bare: rssMiB(bareApp.pid), agent: rssMiB(agentApp.pid) };
+  const rss = { bare: rssMiB(bareApp.child.pid!), agent: rssMiB(agentApp.child.pid!) };
   bareApp.child.kill('SIGKILL');
   agentApp.child.kill('SIGKILL');
 

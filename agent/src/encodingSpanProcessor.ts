@@ -155,8 +155,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
       w.end(scopeSpans);
     }
     w.end(resourceSpans);
-    // Its own copy: the delegate may resend it after this processor has moved on.
-    return Buffer.from(w.bytes());
+    // A writer of its own per batch, sized for it: the delegate may resend these bytes after this processor has moved on.
+    return w.bytes();
   }
 
   private exported(count: number, result: ExportResult): void {

@@ -4,24 +4,18 @@
  * attributes of every type, events, links and status, read back through the
  * Jaeger API a user's UI reads.
  */
-import type { JaegerSpan, JaegerTrace, RunningCollector } from '@mirador/collector';
+import type { JaegerSpan, JaegerTrace } from '@mirador/collector';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, createNoopMeter, trace, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { EncodingSpanProcessor } from '../src/encodingSpanProcessor.ts';
 import { eventually, startQuietCollector } from './support/processes.ts';
 
-let collector: RunningCollector;
-beforeAll(async () => {
-  collector = await startQuietCollector();
-});
-afterAll(async () => {
-  await collector?.stop();
-});
-
 describe('spans encoded as they end', () => {
   it('arrive with every field the SDK recorded', async () => {
+    const collector = await startQuietCollector();
+    onTestFinished(() => collector.stop());
     const processor = new EncodingSpanProcessor({
       url: `${collector.url}/v1/traces`,
       headers: {},

@@ -3,6 +3,7 @@
  * message naming what was wrong, and nothing valid, in the same request or
  * sent before, is lost.
  */
+import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpTypes } from '../../src/otlp/otlpSchema.ts';
@@ -215,6 +216,7 @@ async function gzipBomb(mib: number): Promise<Buffer> {
   gzip.on('data', (c: Buffer) => chunks.push(c));
   const zeros = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < mib; i++) if (!gzip.write(zeros)) await new Promise((r) => gzip.once('drain', r));
-  await new Promise((r) => gzip.end(r));
+  gzip.end();
+  await once(gzip, 'end'); // every compressed chunk has been read
   return Buffer.concat(chunks);
 }
