@@ -11,6 +11,9 @@ export type SamplerName = (typeof SAMPLERS)[number];
 /** OTEL_EXPORTER_OTLP_PROTOCOL values the agent speaks (gRPC is not among them). */
 export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof PROTOCOLS)[number];
+/** OTEL_LOG_LEVEL's values: how much of OpenTelemetry's and the agent's own diagnostics reach stderr. */
+export const DIAG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+export type DiagLevelName = (typeof DIAG_LEVELS)[number];
 
 /** What a service tells the agent; every field has an environment variable and a default. */
 export interface AgentOptions {
@@ -76,6 +79,8 @@ export interface ResolvedAgentOptions {
   shutdownTimeoutMs: number;
   /** OTEL_BSP_SCHEDULE_DELAY: longest wait before buffered spans are sent. */
   spanExportDelayMs: number;
+  /** The agent's and OpenTelemetry's own diagnostics (export failures, retries) on stderr. Env: OTEL_LOG_LEVEL. Default none. */
+  diagLevel: DiagLevelName;
   /** OTEL_BLRP_SCHEDULE_DELAY: longest wait before buffered log records are sent. */
   logExportDelayMs: number;
 }
@@ -146,6 +151,8 @@ const ROWS = [
   row({ key: 'shutdownTimeoutMs', option: 'shutdownTimeoutMs', env: 'MIRADOR_SHUTDOWN_TIMEOUT', parse: wholeNumber(1, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
   // The OpenTelemetry defaults: spans every 5 s, log records every second.
   row({ key: 'spanExportDelayMs', env: 'OTEL_BSP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
+  // Off unless asked for, as in OpenTelemetry JS: a collector outage would otherwise write a line per failed batch.
+  row({ key: 'diagLevel', env: 'OTEL_LOG_LEVEL', parse: oneOf(DIAG_LEVELS), fallback: 'none' }),
   row({ key: 'logExportDelayMs', env: 'OTEL_BLRP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 1000 }),
 ];
 

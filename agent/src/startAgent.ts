@@ -1,4 +1,4 @@
-import { diag, trace, type Tracer } from '@opentelemetry/api';
+import { DiagConsoleLogger, DiagLogLevel, diag, trace, type Tracer } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
@@ -50,6 +50,7 @@ export function currentAgent(): Agent | null {
 export function startAgent(options: AgentOptions = {}): Agent {
   if (current !== null) return current;
   const resolved = resolveAgentOptions(options, process.env, (message) => process.emitWarning(`@mirador/agent: ${message}`));
+  if (resolved.diagLevel !== 'none') diag.setLogger(new DiagConsoleLogger(), { logLevel: DiagLogLevel[resolved.diagLevel.toUpperCase() as Uppercase<typeof resolved.diagLevel>], suppressOverrideMessage: true });
   // OpenMetrics, because only it carries exemplars.
   const metrics = new Registry<OpenMetricsContentType>();
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

@@ -41,7 +41,9 @@ describe('a service with the agent while the collector is down', () => {
       OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
       MIRADOR_METRICS_PUSH_INTERVAL: '200',
       MIRADOR_METRICS_PORT: String(metricsPort),
+      OTEL_LOG_LEVEL: 'warn',
     });
+    const lastOutput = () => `the app's last output:\n${app!.output().slice(-3000)}`;
     const hit = async () => (await fetch(`${app!.url}/`)).text();
 
     // Load from 20 concurrent clients, with nowhere for the telemetry to go.
@@ -64,20 +66,22 @@ describe('a service with the agent while the collector is down', () => {
     expect(sampleSum(exposition, 'otel_sdk_processor_span_processed_total{', 'error_type="queue_full"')).toBeGreaterThan(0);
     expect(sampleSum(exposition, 'otel_sdk_processor_span_processed_total{', 'error_type=')).toBeLessThanOrEqual(answers.length);
     expect(sampleSum(exposition, 'mirador_agent_metric_pushes_total{result="failed"}')).toBeGreaterThan(0);
+    // Asked for with OTEL_LOG_LEVEL, the agent says why on stderr.
+    expect(app.output()).toMatch(/@mirador\/agent: \d+ spans not exported: .*ECONNREFUSED/);
 
     collector = await startQuietCollector(collectorPort);
     const traces = await eventually(async () => {
       expect(await hit()).toBe('ok');
       const found = ((await (await fetch(`${collector!.url}/api/traces?service=${service}&lookback=5m`)).json()) as { data: unknown[] }).data;
       return found.length > 0 ? found : undefined;
-    });
+    }, 15_000, lastOutput);
     expect(traces.length).toBeGreaterThan(0);
     // Pushes resume too (after the back-off), carrying the drop count to the collector.
     const series = await eventually(async () => {
       const r = await fetch(`${collector!.url}/api/v1/series?match[]=${encodeURIComponent(`otel_sdk_processor_span_processed_total{job="${service}", error_type="queue_full"}`)}`);
       const data = ((await r.json()) as { data: unknown[] }).data;
       return data.length > 0 ? data : undefined;
-    }, 30_000);
+    }, 30_000, lastOutput);
     expect(series).toHaveLength(1);
   });
 });

@@ -19,6 +19,8 @@ export interface AgentApp {
   child: ChildProcess;
   /** http://127.0.0.1:PORT */
   url: string;
+  /** What it printed so far, stdout and stderr (with OTEL_LOG_LEVEL set, the agent's own diagnostics). */
+  output: () => string;
 }
 
 /**
@@ -38,7 +40,7 @@ export function startAppWithAgent(fixture: string, env: Record<string, string>, 
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /listening (\d+)/.exec(output);
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}`, output: () => output });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -46,13 +48,13 @@ export function startAppWithAgent(fixture: string, env: Record<string, string>, 
   });
 }
 
-/** Polls until `probe` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+/** Polls until `probe` returns a value, or fails after `timeoutMs` with what `explain` then says (an app's output, say). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, explain?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${explain === undefined ? '' : `\n${explain()}`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
