@@ -66,7 +66,11 @@ const post = async (pathName: string, body: unknown, type = 'application/json') 
   const res = await fetch(proxy.url + pathName, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${TOKEN}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   expect(res.status, await res.clone().text()).toBe(200);
 };
-const get = async <T>(pathAndQuery: string) => (await (await fetch(proxy.url + pathAndQuery, { headers: { authorization: `Bearer ${API_TOKEN}` } })).json()) as T;
+const get = async <T>(pathAndQuery: string) => {
+  const res = await fetch(proxy.url + pathAndQuery, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+  expect(res.status, `GET ${pathAndQuery}: ${await res.clone().text()}\n${replicas.map((r) => r.output().slice(-2000)).join('\n')}`).toBe(200);
+  return (await res.json()) as T;
+};
 
 describe('two collector replicas behind a round-robin proxy', () => {
   it('accept writes on either replica and answer every read the same through the proxy', async () => {

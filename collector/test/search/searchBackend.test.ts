@@ -140,6 +140,30 @@ describe('a document the cluster refuses', () => {
   });
 });
 
+describe("a query while a day's indices are being created", () => {
+  it('waits for their shards instead of failing', async () => {
+    const indexPrefix = prefix();
+    const collector = await collectorOn(node().url, indexPrefix);
+    try {
+      // Each span of a day not seen before makes the spool create that day's indices; queries poll meanwhile, as a user's would.
+      const statuses = new Map<number, number>();
+      for (let day = 1; day <= 4; day++) {
+        const startMs = Date.now() - day * 86_400_000;
+        await sendJson(collector.url, '/v1/traces', traceRequest('racing', [{ traceId: tid(day), spanId: sid(1), name: 'GET /', startMs, durationMs: 1 }]));
+        for (;;) {
+          const r = await getJson<{ data: unknown[] | null; errors: unknown }>(collector.url, `/api/traces?service=racing&start=${(startMs - 1000) * 1000}&end=${(startMs + 1000) * 1000}`);
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          expect(r.status, JSON.stringify(r.body.errors)).toBe(200);
+          if (r.body.data!.length === 1) break;
+        }
+      }
+      expect([...statuses.keys()]).toEqual([200]);
+    } finally {
+      await collector.stop();
+    }
+  });
+});
+
 describe('retention', () => {
   it('deletes whole days before the cutoff and keeps the rest', async () => {
     const indexPrefix = prefix();

@@ -71,6 +71,21 @@ export interface SearchConnection {
 const HELPER_RETRIES = 3;
 const HELPER_WAIT_MS = 500;
 
+/**
+ * A search over an index being created (the spool's first write of a day
+ * creates it) fails with 503 "all shards failed" until its primary shard has
+ * started, a fraction of a second; so does one during a node's recovery.
+ * Such a search is tried again after 50, 100, … 800 ms (1.55 s in all)
+ * before its error reaches the query API.
+ */
+const FIRST_SHARD_WAIT_MS = 50;
+const LAST_SHARD_WAIT_MS = 800;
+
+function noShardAvailable(error: unknown): boolean {
+  const e = error as { statusCode?: number; body?: { error?: { type?: string } } } | null;
+  return e?.statusCode === 503 && e.body?.error?.type === 'search_phase_execution_exception';
+}
+
 /** A client for the configured engine behind the one interface the stores use. */
 export function connectSearchEngine(c: SearchConnection): SearchEngine {
   const basic = c.username ? { username: c.username, password: c.password ?? '' } : undefined;
@@ -176,8 +191,15 @@ class Engine implements SearchEngine {
   }
 
   async search<T>(index: string, body: Record<string, unknown>): Promise<SearchAnswer<T>> {
-    const answer = await this.calls.search({ index, body, ignore_unavailable: true, allow_no_indices: true });
-    return { hits: answer.hits.hits as Array<SearchHit<T>>, aggregations: answer.aggregations };
+    for (let wait = FIRST_SHARD_WAIT_MS; ; wait *= 2) {
+      try {
+        const answer = await this.calls.search({ index, body, ignore_unavailable: true, allow_no_indices: true });
+        return { hits: answer.hits.hits as Array<SearchHit<T>>, aggregations: answer.aggregations };
+      } catch (error) {
+        if (!noShardAvailable(error) || wait > LAST_SHARD_WAIT_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   putIndexTemplate(name: string, body: Record<string, unknown>): Promise<void> {
