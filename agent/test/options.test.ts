@@ -32,6 +32,7 @@ describe('resolveAgentOptions', () => {
       shutdownTimeoutMs: 5000,
       spanExportDelayMs: 5000,
       logExportDelayMs: 1000,
+      diagLevel: 'none',
     });
   });
 
@@ -58,6 +59,7 @@ describe('resolveAgentOptions', () => {
     [{}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'protocol / OTEL_EXPORTER_OTLP_PROTOCOL: expected one of http/protobuf, http/json, got "grpc"; using "http/protobuf"'],
     [{}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'sampler / OTEL_TRACES_SAMPLER: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"; using "parentbased_always_on"'],
     [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
+    [{}, { OTEL_LOG_LEVEL: 'loud' }, 'OTEL_LOG_LEVEL: expected one of none, error, warn, info, debug, verbose, all, got "loud"; using "none"'],
     [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
     [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
     [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_INGEST_TOKEN, MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
