@@ -43,7 +43,11 @@ describe('a service with the agent while the collector is down', () => {
       MIRADOR_METRICS_PORT: String(metricsPort),
       OTEL_LOG_LEVEL: 'warn',
     });
-    const lastOutput = () => `the app's last output:\n${app!.output().slice(-3000)}`;
+    const lastOutput = async () => {
+      const own = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), (e: unknown) => String(e));
+      const queue = own.split('\n').filter((l) => l.startsWith('otel_sdk_processor_span') || l.startsWith('otel_sdk_exporter_span'));
+      return `the app's last output:\n${app!.output().slice(-3000)}\nits span queue and exports:\n${queue.join('\n')}`;
+    };
     const hit = async () => (await fetch(`${app!.url}/`)).text();
 
     // Load from 20 concurrent clients, with nowhere for the telemetry to go.

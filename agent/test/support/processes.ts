@@ -49,12 +49,12 @@ export function startAppWithAgent(fixture: string, env: Record<string, string>, 
 }
 
 /** Polls until `probe` returns a value, or fails after `timeoutMs` with what `explain` then says (an app's output, say). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, explain?: () => string): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000, explain?: () => string | Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${explain === undefined ? '' : `\n${explain()}`}`);
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${explain === undefined ? '' : `\n${await explain()}`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
