@@ -34,6 +34,9 @@ interface Burst {
   cpuMsPerRequest: number;
 }
 
+/** A difference with its sign: +2.0, -1.0. */
+const signed = (value: number, digits: number) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+
 function cpuTicks(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime + stime
@@ -131,7 +134,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
   console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
-    `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 +${median(p99).toFixed(1)} ms (${range(p99, 1)}), memory +${(rss.agent - rss.bare).toFixed(0)} MiB`,
+    `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 ${signed(median(p99), 1)} ms (${range(p99, 1)}), memory ${signed(rss.agent - rss.bare, 0)} MiB`,
   );
 }
 
