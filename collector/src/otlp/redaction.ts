@@ -19,8 +19,14 @@ const MAX_REMEMBERED_KEYS = 10_000;
 export const VALUE_DETECTORS = ['card', 'email'] as const;
 export type ValueDetector = (typeof VALUE_DETECTORS)[number];
 
-// 13 to 19 digits, optionally grouped by spaces or dashes: card-number-like, confirmed by the Luhn check.
+// 13 to 19 digits, optionally grouped by spaces or dashes: card-number-like, confirmed by
+// the issuer's range and the Luhn check.
 const CARD_LIKE = /\b\d(?:[ -]?\d){12,18}\b/g;
+// Payment cards' first digits (ISO/IEC 7812 major industry identifiers 3 to 6, and the
+// Mastercard 2-series 22-27). Without it, one Unix time in ten in milliseconds (13 digits)
+// or nanoseconds (19) passes the Luhn check; those begin with 1 (nanoseconds until 2033, then 20).
+// Not detected: airline UATP cards, which begin with 1.
+const CARD_ISSUER = /^(?:[3-6]|2[2-7])/;
 const EMAIL = /[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}/g;
 
 function luhn(digits: string): boolean {
@@ -69,7 +75,7 @@ export class Redaction {
     if (this.cards && /\d{4}/.test(out)) {
       out = out.replace(CARD_LIKE, (m) => {
         const digits = m.replace(/[ -]/g, '');
-        if (!luhn(digits)) return m;
+        if (!CARD_ISSUER.test(digits) || !luhn(digits)) return m;
         stats.redacted++;
         return REDACTED;
       });

@@ -25,6 +25,7 @@ async function sendSensitive(collector: Collector, n: number): Promise<{ tags: R
             { key: 'db.password', value: { stringValue: 'hunter2' } },
             { key: 'request.body', value: { kvlistValue: { values: [{ key: 'api_key', value: { stringValue: 'k-123' } }, { key: 'card', value: { stringValue: '4111-1111-1111-1111' } }] } } },
             { key: 'order.id', value: { stringValue: '1234567812345678' } }, // 16 digits that fail the Luhn check: an id, kept
+            { key: 'job.name', value: { stringValue: 'export-1764950000000' } }, // a time in milliseconds that passes the Luhn check: not a card's first digit, kept
             { key: 'user.email', value: { stringValue: 'ana@example.com' } },
             { key: 'http.route', value: { stringValue: '/pay' } },
           ],
@@ -33,7 +34,7 @@ async function sendSensitive(collector: Collector, n: number): Promise<{ tags: R
     }],
   };
   await sendJson(collector.url, '/v1/traces', span);
-  await sendJson(collector.url, '/v1/logs', logsRequest('checkout', [{ timeMs: now, body: 'charging card 4111 1111 1111 1111 for ana@example.com failed', traceId: tid(n), spanId: sid(1) }]));
+  await sendJson(collector.url, '/v1/logs', logsRequest('checkout', [{ timeMs: now, body: 'charging card 4111 1111 1111 1111 for ana@example.com failed at 1764950000000000000', traceId: tid(n), spanId: sid(1) }]));
   const trace = (await getJson<Trace>(collector.url, `/api/traces/${tid(n)}`)).body;
   const tags = Object.fromEntries(trace.data[0]!.spans[0]!.tags.map((t) => [t.key, t.value]));
   const bodies = (await getJson<Logs>(collector.url, `/api/logs?traceId=${tid(n)}`)).body.data.map((l) => l.body);
@@ -56,9 +57,10 @@ describe('redaction by default', () => {
     expect(tags['db.password']).toBe('[REDACTED]');
     expect(JSON.parse(String(tags['request.body']))).toEqual({ api_key: '[REDACTED]', card: '[REDACTED]' });
     expect(tags['order.id']).toBe('1234567812345678');
+    expect(tags['job.name']).toBe('export-1764950000000');
     expect(tags['user.email']).toBe('ana@example.com');
     expect(tags['http.route']).toBe('/pay');
-    expect(bodies).toEqual(['charging card [REDACTED] for ana@example.com failed']);
+    expect(bodies).toEqual(['charging card [REDACTED] for ana@example.com failed at 1764950000000000000']);
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
     expect(metrics).toMatch(/^mirador_receiver_redacted_values_total\{signal="traces"\} 5$/m);
     expect(metrics).toMatch(/^mirador_receiver_redacted_values_total\{signal="logs"\} 1$/m);
@@ -71,7 +73,7 @@ describe('redaction as configured', () => {
     try {
       const { tags, bodies } = await sendSensitive(strict, 2);
       expect(tags['user.email']).toBe('[REDACTED]');
-      expect(bodies).toEqual(['charging card [REDACTED] for [REDACTED] failed']);
+      expect(bodies).toEqual(['charging card [REDACTED] for [REDACTED] failed at 1764950000000000000']);
     } finally {
       await strict.stop();
     }
@@ -79,7 +81,7 @@ describe('redaction as configured', () => {
     try {
       const { tags, bodies } = await sendSensitive(off, 3);
       expect(tags['db.password']).toBe('hunter2');
-      expect(bodies).toEqual(['charging card 4111 1111 1111 1111 for ana@example.com failed']);
+      expect(bodies).toEqual(['charging card 4111 1111 1111 1111 for ana@example.com failed at 1764950000000000000']);
     } finally {
       await off.stop();
     }
