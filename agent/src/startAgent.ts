@@ -1,7 +1,8 @@
 import { DiagConsoleLogger, DiagLogLevel, diag, trace, type Tracer } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
+import { Registry, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
+import { collectNodeMetrics } from './nodeMetrics.ts';
 import { traceHttpServers } from './httpServerSpans.ts';
 import { defaultInstrumentations, extraInstrumentation } from './instrumentations.ts';
 import { createAgentLogger } from './logger.ts';
@@ -54,7 +55,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
   // OpenMetrics, because only it carries exemplars.
   const metrics = new Registry<OpenMetricsContentType>();
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  collectDefaultMetrics({ register: metrics });
+  const nodeMetrics = collectNodeMetrics(metrics);
   const sdk = startSdk(resolved, promMeterProvider(metrics));
   const tracer = trace.getTracer('@mirador/agent');
   const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);
@@ -70,6 +71,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
   let stopping: Promise<void> | null = null;
   const stop = async () => {
     pusher.stop();
+    nodeMetrics.stop();
     untraceServers();
     unregister();
     // Spans and logs first, so the last push counts what they exported.
