@@ -23,7 +23,7 @@ describe('resolveAgentOptions', () => {
       samplerRatio: 1,
       extraInstrumentations: [],
       instrumentations: [],
-      maxExportBatchSize: 256,
+      maxExportBatchSize: 512,
       maxQueuedSpans: 2048,
       maxQueuedLogs: 2048,
       exportTimeoutMs: 10_000,
