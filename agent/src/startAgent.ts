@@ -1,8 +1,7 @@
 import { DiagConsoleLogger, DiagLogLevel, diag, trace, type Tracer } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { Registry, type OpenMetricsContentType } from 'prom-client';
+import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
-import { collectNodeMetrics } from './nodeMetrics.ts';
 import { traceHttpServers } from './httpServerSpans.ts';
 import { defaultInstrumentations, extraInstrumentation } from './instrumentations.ts';
 import { createAgentLogger } from './logger.ts';
@@ -55,7 +54,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
   // OpenMetrics, because only it carries exemplars.
   const metrics = new Registry<OpenMetricsContentType>();
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const nodeMetrics = collectNodeMetrics(metrics);
+  collectDefaultMetrics({ register: metrics });
   const sdk = startSdk(resolved, promMeterProvider(metrics));
   const tracer = trace.getTracer('@mirador/agent');
   const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);
@@ -71,7 +70,6 @@ export function startAgent(options: AgentOptions = {}): Agent {
   let stopping: Promise<void> | null = null;
   const stop = async () => {
     pusher.stop();
-    nodeMetrics.stop();
     untraceServers();
     unregister();
     // Spans and logs first, so the last push counts what they exported.
