@@ -75,11 +75,6 @@ class ContextEntry implements Context {
   }
 }
 
-/** Sets a socket's timeout anew, with the duration it has. */
-function rearmTimeout(socket: Net.Socket): void {
-  socket.setTimeout(socket.timeout ?? 0);
-}
-
 /** The options of every server span (the SDK only reads them). */
 const SERVER_SPAN = { kind: SpanKind.SERVER };
 
@@ -144,7 +139,7 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     span.end();
     if (active instanceof ContextEntry) active.settleSpan(span);
     const socket = req.socket as Net.Socket | null;
-    if (socket !== null && !socket.destroyed && socket.timeout !== undefined && socket.timeout > 0) outside.runInAsyncScope(rearmTimeout, null, socket);
+    if (socket !== null && !socket.destroyed && (socket.timeout ?? 0) > 0) outside.runInAsyncScope(socket.setTimeout, socket, socket.timeout);
     const ids = span.spanContext();
     const traceId = (ids.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? ids.traceId : '';
     onServed({ method, route, statusCode, durationSeconds: (performance.now() - started) / 1000, traceId });

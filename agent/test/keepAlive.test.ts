@@ -23,7 +23,10 @@ interface Connection {
   closedAfter(limitMs: number): Promise<number>;
 }
 
-/** One HTTP/1.1 keep-alive connection, read by hand so that nothing but the server closes it. */
+/**
+ * One HTTP/1.1 keep-alive connection, read by hand so that nothing but the server closes it
+ * (Node's http.Agent closes an idle socket itself, going by the server's Keep-Alive header).
+ */
 async function connect(url: string): Promise<Connection> {
   const { hostname, port } = new URL(url);
   const socket = net.connect(Number(port), hostname);
