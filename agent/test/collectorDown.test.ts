@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { freePort } from '../../scripts/portAnswers.ts';
 import type { RunningCollector } from '@mirador/collector';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, startAppWithAgent, startQuietCollector, uniqueServiceName, type AgentApp } from './support/processes.ts';
+import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
 
 let collector: RunningCollector | undefined;
 let app: AgentApp | undefined;
@@ -32,7 +32,7 @@ const QUEUE = 200;
 describe('a service with the agent while the collector is down', () => {
   it('serves every request with bounded buffers, counts what it drops, and sends again once the collector is back', async () => {
     const [collectorPort, metricsPort] = [await freePort(), await freePort()];
-    const service = uniqueServiceName('resilient');
+    const service = `resilient-${Date.now()}`;
     app = await startAppWithAgent('plainApp.mjs', {
       OTEL_SERVICE_NAME: service,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,

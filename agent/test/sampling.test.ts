@@ -6,11 +6,11 @@
  */
 import type { RunningCollector } from '@mirador/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startAppWithAgent, startQuietCollector, uniqueServiceName, type AgentApp } from './support/processes.ts';
+import { eventually, startAppWithAgent, startQuietCollector, type AgentApp } from './support/processes.ts';
 
 let collector: RunningCollector;
 let app: AgentApp;
-const service = uniqueServiceName('unsampled');
+const service = `unsampled-${Date.now()}`;
 beforeAll(async () => {
   collector = await startQuietCollector();
   app = await startAppWithAgent('plainApp.mjs', {

@@ -1,6 +1,6 @@
 import type { RunningCollector } from '@mirador/collector';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppWithAgent, startQuietCollector, uniqueServiceName } from './support/processes.ts';
+import { startAppWithAgent, startQuietCollector } from './support/processes.ts';
 
 let collector: RunningCollector;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ afterAll(async () => {
 
 describe('the agent on SIGTERM', () => {
   it('flushes buffered spans and pushes its metrics, then lets the signal end a process that has no handler of its own', async () => {
-    const service = uniqueServiceName('plain');
+    const service = `plain-${Date.now()}`;
     // Spans would wait a minute before being sent, were it not for the flush.
     // OTEL_LOG_LEVEL: should an export fail, the agent's own account of it is in the failure message.
     const { child: app, url, output } = await startAppWithAgent('plainApp.mjs', { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_LOG_LEVEL: 'info' });

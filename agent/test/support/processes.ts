@@ -58,13 +58,3 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-
-/**
- * A service name no other run uses. Not `name-${Date.now()}`: thirteen digits
- * pass the Luhn check one time in ten, and the collector redacts such a run
- * as a card number wherever it appears, service.name included, so the test
- * then searched for a service stored as `name-[REDACTED]`.
- */
-export function uniqueServiceName(prefix: string): string {
-  return `${prefix}-${process.pid.toString(36)}-${Date.now().toString(36)}`;
-}
