@@ -36,8 +36,9 @@ export class ProtoWriter {
   buf: Buffer;
   pos = 0;
 
-  constructor(initialBytes = 4096) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  /** Writes into `buffer` when given one (its bytes are overwritten), else into a new buffer of `initialBytes`. */
+  constructor(initialBytes = 4096, buffer?: Buffer) {
+    this.buf = buffer ?? Buffer.allocUnsafe(initialBytes);
   }
 
   /** The bytes written so far (a view, valid until the next write). */

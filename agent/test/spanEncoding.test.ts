@@ -5,7 +5,9 @@
  * Jaeger API a user's UI reads.
  */
 import type { JaegerSpan, JaegerTrace } from '@mirador/collector';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, createNoopMeter, trace, type HrTime } from '@opentelemetry/api';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createNoopMeter, trace, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -73,6 +75,64 @@ describe('spans encoded as they end', () => {
     expect(client.duration).toBe(100_000);
     expect(tag(client, 'long')).toBe('x'.repeat(300));
     expect([tag(client, 'edge'), tag(client, 'edge.unicode')]).toEqual(['y'.repeat(127), `${'z'.repeat(126)}é`]);
+    await provider.shutdown();
+  });
+
+  it('keep the bytes of a batch being retried while later batches reuse the buffers of finished exports', async () => {
+    const collector = await startQuietCollector();
+    onTestFinished(() => collector.stop());
+    // In front of the collector: the first export is refused with 503 and Retry-After, the others pass through.
+    let exports = 0;
+    const front = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (++exports === 1) {
+          res.writeHead(503, { 'retry-after': '1' }).end();
+          return;
+        }
+        void fetch(`${collector.url}/v1/traces`, { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: Buffer.concat(chunks) }).then(
+          async (r) => res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer())),
+          () => res.writeHead(502).end(),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => front.close(() => resolve())));
+    const processor = new EncodingSpanProcessor({
+      url: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`,
+      headers: {},
+      timeoutMillis: 5000,
+      scheduledDelayMillis: 10_000,
+      maxQueueSize: 100,
+      maxExportBatchSize: 10,
+      meterProvider: { getMeter: () => createNoopMeter() },
+    });
+    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'buffer-reuse' }), spanProcessors: [processor] });
+    const tracer = provider.getTracer('encoding-test');
+    const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''), spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+    /** Ten spans, a full batch, sent at once. */
+    const batch = (first: number) => {
+      for (let i = first; i < first + 10; i++) tracer.startSpan(`span-${i}`, {}, parent).end();
+    };
+    batch(0); // refused, retried after a second
+    batch(10);
+    await eventually(async () => (exports >= 2 ? true : undefined));
+    // The second batch's export has finished: its buffer is spare, and the next batches are written into it.
+    await new Promise((r) => setTimeout(r, 100));
+    batch(20);
+    batch(30);
+    await provider.forceFlush();
+
+    const traceId = trace.getSpanContext(parent)!.traceId;
+    const names = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/traces/${traceId}`);
+      if (r.status !== 200) return undefined;
+      const spans = ((await r.json()) as { data: JaegerTrace[] }).data[0]?.spans ?? [];
+      return spans.length >= 40 ? spans.map((s) => s.operationName) : undefined;
+    });
+    expect(names.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `span-${i}`).sort());
+    expect(exports).toBe(5);
     await provider.shutdown();
   });
 });
