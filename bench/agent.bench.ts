@@ -42,8 +42,9 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+/** A process's resident memory now (VmRSS), or its peak so far (VmHWM), in MiB. */
+function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
 // On two cores or more, the app runs on core 0 and the load generator on core
@@ -101,6 +102,8 @@ const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}â
 async function setUp(name: string, endpoint: string): Promise<void> {
   const bareApp = await startApp(false, endpoint);
   const agentApp = await startApp(true, endpoint);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = { bare: rssMiB(bareApp.child.pid!), agent: rssMiB(agentApp.child.pid!) };
   for (const a of [bareApp, agentApp]) await autocannon(a.url, 3, ['-c', '20']); // warm-up
   const bare: Burst[] = [];
   const agent: Burst[] = [];
@@ -115,13 +118,22 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   }
   const half = Math.round(median(bare.map((b) => b.rps)) / 2);
   const latency = { bare: [] as Array<{ p50: number; p99: number }>, agent: [] as Array<{ p50: number; p99: number }> };
+  // Memory is read twice a second through the half-load rounds (each app loaded in turn, idle in between):
+  // one reading moves by Â±15 MiB with where each heap is in its collection cycle, a median of many much less.
+  const readings = { bare: [] as number[], agent: [] as number[] };
+  const sampler = setInterval(() => {
+    readings.bare.push(rssMiB(bareApp.child.pid!));
+    readings.agent.push(rssMiB(agentApp.child.pid!));
+  }, 500);
   for (let i = 0; i < ROUNDS; i++) {
     for (const [key, a] of i % 2 === 0 ? ([['bare', bareApp], ['agent', agentApp]] as const) : ([['agent', agentApp], ['bare', bareApp]] as const)) {
       const r = await autocannon(a.url, SECONDS, ['-c', '20', '-R', String(half)]);
       latency[key].push({ p50: r.p50, p99: r.p99 });
     }
   }
-  const rss = { bare: rssMiB(bareApp.child.pid!), agent: rssMiB(agentApp.child.pid!) };
+  clearInterval(sampler);
+  const rss = { bare: median(readings.bare), agent: median(readings.agent) };
+  const peak = { bare: rssMiB(bareApp.child.pid!, 'VmHWM'), agent: rssMiB(agentApp.child.pid!, 'VmHWM') };
   bareApp.child.kill('SIGKILL');
   agentApp.child.kill('SIGKILL');
 
@@ -129,12 +141,15 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   const cpu = bare.map((b, i) => agent[i]!.cpuMsPerRequest / b.cpuMsPerRequest);
   const p99 = latency.bare.map((b, i) => latency.agent[i]!.p99 - b.p99);
   const line = (bursts: Burst[], lat: Array<{ p50: number; p99: number }>, rssValue: number) =>
-    `${Math.round(median(bursts.map((b) => b.rps)))} req/s (${range(bursts.map((b) => b.rps))}), ${median(bursts.map((b) => b.cpuMsPerRequest)).toFixed(3)} ms CPU/req, p50 ${median(lat.map((l) => l.p50))} ms, p99 ${median(lat.map((l) => l.p99))} ms at half load, RSS ${rssValue.toFixed(0)} MiB`;
+    `${Math.round(median(bursts.map((b) => b.rps)))} req/s (${range(bursts.map((b) => b.rps))}), ${median(bursts.map((b) => b.cpuMsPerRequest)).toFixed(3)} ms CPU/req, p50 ${median(lat.map((l) => l.p50))} ms, p99 ${median(lat.map((l) => l.p99))} ms at half load, RSS ${rssValue.toFixed(0)} MiB (median under half load)`;
   console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts${pin ? ', app on core 0, load generator on core 1' : ''}; half load = ${half} req/s):`);
   console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
   console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
     `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 ${signed(median(p99), 1)} ms (${range(p99, 1)}), memory ${signed(rss.agent - rss.bare, 0)} MiB`,
+  );
+  console.log(
+    `  memory, agent minus bare: ${signed(rss.agent - rss.bare, 0)} MiB under half load (median of ${readings.agent.length} readings), ${signed(idle.agent - idle.bare, 0)} MiB idle after start, ${signed(peak.agent - peak.bare, 0)} MiB at peak (VmHWM)`,
   );
 }
 
