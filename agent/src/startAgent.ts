@@ -1,11 +1,12 @@
 import { DiagConsoleLogger, DiagLogLevel, diag, trace, type Tracer } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
-import { Registry, collectDefaultMetrics, type OpenMetricsContentType } from 'prom-client';
+import { Registry, type OpenMetricsContentType } from 'prom-client';
 import type winston from 'winston';
 import { traceHttpServers } from './httpServerSpans.ts';
 import { defaultInstrumentations, extraInstrumentation } from './instrumentations.ts';
 import { createAgentLogger } from './logger.ts';
 import { MetricsPusher, pushPath, serveMetrics } from './metricsPush.ts';
+import { collectNodeMetrics } from './nodeMetrics.ts';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './options.ts';
 import { RequestDurationHistogram } from './requestDuration.ts';
 import { authorizationHeader, startSdk } from './sdk.ts';
@@ -54,7 +55,7 @@ export function startAgent(options: AgentOptions = {}): Agent {
   // OpenMetrics, because only it carries exemplars.
   const metrics = new Registry<OpenMetricsContentType>();
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  collectDefaultMetrics({ register: metrics });
+  collectNodeMetrics(metrics, { gc: resolved.gcMetrics });
   const sdk = startSdk(resolved, promMeterProvider(metrics));
   const tracer = trace.getTracer('@mirador/agent');
   const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);

@@ -30,6 +30,7 @@ describe('resolveAgentOptions', () => {
       metricsPushIntervalMs: 15_000,
       metricsPort: null,
       shutdownTimeoutMs: 5000,
+      gcMetrics: true,
       spanExportDelayMs: 5000,
       logExportDelayMs: 1000,
       diagLevel: 'none',
@@ -61,9 +62,10 @@ describe('resolveAgentOptions', () => {
     [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
     [{}, { OTEL_LOG_LEVEL: 'loud' }, 'OTEL_LOG_LEVEL: expected one of none, error, warn, info, debug, verbose, all, got "loud"; using "none"'],
     [{}, { MIRADOR_INSTRUMENTATIONS: 'express,fs' }, 'extraInstrumentations / MIRADOR_INSTRUMENTATIONS: expected a list of express, got "express,fs"; using []'],
+    [{}, { MIRADOR_GC_METRICS: 'no' }, 'gcMetrics / MIRADOR_GC_METRICS: expected true or false, got "no"; using true'],
     [{}, { MIRADOR_METRICS_PORT: '70000' }, 'metricsPort / MIRADOR_METRICS_PORT: expected a whole number from 0 to 65535, got "70000"; using null'],
-    [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_INGEST_TOKEN, MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT'],
-    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, ingestToken, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxExportBatchSize, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, instrumentations'],
+    [{}, { MIRADOR_METRIC_PORT: '9464' }, 'unknown environment variable MIRADOR_METRIC_PORT; the agent reads MIRADOR_INGEST_TOKEN, MIRADOR_LOG_LEVEL, MIRADOR_LOG_FORMAT, MIRADOR_INSTRUMENTATIONS, MIRADOR_METRICS_PUSH_INTERVAL, MIRADOR_METRICS_PORT, MIRADOR_SHUTDOWN_TIMEOUT, MIRADOR_GC_METRICS'],
+    [{ servicename: 'x' } as AgentOptions, {}, 'unknown option "servicename"; expected one of serviceName, collectorUrl, ingestToken, logLevel, logFormat, protocol, sampler, samplerRatio, extraInstrumentations, maxExportBatchSize, maxQueuedSpans, maxQueuedLogs, exportTimeoutMs, metricsPushIntervalMs, metricsPort, shutdownTimeoutMs, gcMetrics, instrumentations'],
   ])('reports a malformed or unknown option once, saying what was expected, and uses its default (%j %j)', (options, env, warning) => {
     const { warnings } = resolve(options, env);
     expect(warnings).toEqual([warning]);
