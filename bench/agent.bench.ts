@@ -146,7 +146,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
   console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
-    `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 ${signed(median(p99), 1)} ms (${range(p99, 1)}), memory ${signed(rss.agent - rss.bare, 0)} MiB`,
+    `  agent/bare, median of pairs (range): throughput ${median(throughput).toFixed(0)}% (${range(throughput)}), CPU/req x${median(cpu).toFixed(2)} (${range(cpu, 2)}), p99 ${signed(median(p99), 1)} ms (${range(p99, 1)})`,
   );
   console.log(
     `  memory, agent minus bare: ${signed(rss.agent - rss.bare, 0)} MiB under half load (median of ${readings.agent.length} readings), ${signed(idle.agent - idle.bare, 0)} MiB idle after start, ${signed(peak.agent - peak.bare, 0)} MiB at peak (VmHWM)`,

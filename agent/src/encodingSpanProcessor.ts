@@ -70,6 +70,8 @@ export class EncodingSpanProcessor implements SpanProcessor {
    * beyond the benchmark's noise; the churn is what goes.)
    */
   private readonly spareBuffers: Buffer[] = [];
+  /** As many spares as batches can be in flight at once. */
+  private readonly maxSpareBuffers: number;
   /** Spans in the batch being filled plus those being exported. */
   private queued = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -81,6 +83,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
 
   constructor(options: EncodingSpanProcessorOptions) {
     this.options = options;
+    this.maxSpareBuffers = Math.ceil(options.maxQueueSize / options.maxExportBatchSize);
     this.delegate = createOtlpHttpExportDelegate<EncodedBatch, IExportTraceServiceResponse>(
       convertLegacyHttpOptions({ url: options.url, headers: options.headers, timeoutMillis: options.timeoutMillis }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
       { serializeRequest: (batch) => batch.bytes, deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data) },
@@ -156,7 +159,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
     for (const spans of this.scopes.values()) size += spans.pos + 256;
     // A spare buffer too small for this batch is let go; the new one has room for batches a little larger.
     const spare = this.spareBuffers.pop();
-    const w = spare !== undefined && spare.length >= size ? new ProtoWriter(0, spare) : new ProtoWriter(size + (size >> 2));
+    const w = spare !== undefined && spare.length >= size ? new ProtoWriter(spare) : new ProtoWriter(size + (size >> 2));
     const resourceSpans = w.begin(1); // ExportTraceServiceRequest.resource_spans
     w.append(encodedResource);
     for (const [scope, spans] of this.scopes) {
@@ -174,8 +177,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   private exported(batch: EncodedBatch, result: ExportResult): void {
     const count = batch.count;
     this.queued -= count;
-    // As many spares as batches can be in flight at once.
-    if (this.spareBuffers.length < Math.ceil(this.options.maxQueueSize / this.options.maxExportBatchSize)) this.spareBuffers.push(batch.buffer);
+    if (this.spareBuffers.length < this.maxSpareBuffers) this.spareBuffers.push(batch.buffer);
     if (result.code === ExportResultCode.SUCCESS) this.processed.add(count, this.attributes);
     else {
       this.processed.add(count, { ...this.attributes, 'error.type': result.error?.name ?? 'export_failed' });

@@ -36,9 +36,9 @@ export class ProtoWriter {
   buf: Buffer;
   pos = 0;
 
-  /** Writes into `buffer` when given one (its bytes are overwritten), else into a new buffer of `initialBytes`. */
-  constructor(initialBytes = 4096, buffer?: Buffer) {
-    this.buf = buffer ?? Buffer.allocUnsafe(initialBytes);
+  /** Writes into a new buffer of that many bytes, or into the buffer given (its bytes are overwritten). */
+  constructor(initial: number | Buffer = 4096) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   /** The bytes written so far (a view, valid until the next write). */

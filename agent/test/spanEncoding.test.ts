@@ -14,20 +14,25 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { EncodingSpanProcessor } from '../src/encodingSpanProcessor.ts';
 import { eventually, startQuietCollector } from './support/processes.ts';
 
+/** An SDK tracer provider whose spans go through an EncodingSpanProcessor to `url` (…/v1/traces), ten spans a batch. */
+function providerExportingTo(url: string, serviceName: string, scheduledDelayMillis: number): TracerProvider {
+  const processor = new EncodingSpanProcessor({
+    url,
+    headers: {},
+    timeoutMillis: 5000,
+    scheduledDelayMillis,
+    maxQueueSize: 100,
+    maxExportBatchSize: 10,
+    meterProvider: { getMeter: () => createNoopMeter() },
+  });
+  return new TracerProvider({ resource: resourceFromAttributes({ 'service.name': serviceName }), spanProcessors: [processor] });
+}
+
 describe('spans encoded as they end', () => {
   it('arrive with every field the SDK recorded', async () => {
     const collector = await startQuietCollector();
     onTestFinished(() => collector.stop());
-    const processor = new EncodingSpanProcessor({
-      url: `${collector.url}/v1/traces`,
-      headers: {},
-      timeoutMillis: 5000,
-      scheduledDelayMillis: 50,
-      maxQueueSize: 100,
-      maxExportBatchSize: 10,
-      meterProvider: { getMeter: () => createNoopMeter() },
-    });
-    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'encoding-check' }), spanProcessors: [processor] });
+    const provider = providerExportingTo(`${collector.url}/v1/traces`, 'encoding-check', 50);
     const tracer = provider.getTracer('encoding-test', '1.2.3');
     // A start time with all nine nanosecond digits, beyond a double's exact integers as nanoseconds.
     const seconds = Math.floor(Date.now() / 1000) - 5;
@@ -99,16 +104,7 @@ describe('spans encoded as they end', () => {
     });
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     onTestFinished(() => new Promise<void>((resolve) => front.close(() => resolve())));
-    const processor = new EncodingSpanProcessor({
-      url: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`,
-      headers: {},
-      timeoutMillis: 5000,
-      scheduledDelayMillis: 10_000,
-      maxQueueSize: 100,
-      maxExportBatchSize: 10,
-      meterProvider: { getMeter: () => createNoopMeter() },
-    });
-    const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'buffer-reuse' }), spanProcessors: [processor] });
+    const provider = providerExportingTo(`http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`, 'buffer-reuse', 10_000);
     const tracer = provider.getTracer('encoding-test');
     const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''), spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
     /** Ten spans, a full batch, sent at once. */
