@@ -11,22 +11,19 @@
  *
  * --rounds is the number of bare/agent pairs of bursts, --seconds the length of each.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
+import { autocannon, pin, startHelloApp, type HelloApp } from './helloApp.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, setups: { type: 'string', default: 'sink,collector' } } });
 const SETUPS = new Set(values.setups.split(','));
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
-const root = path.resolve(import.meta.dirname, '..');
-const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
-const app = path.join(import.meta.dirname, 'fixtures', 'helloApp.mjs');
 const ticksPerSecond = 100; // USER_HZ on Linux
 
 interface Burst {
@@ -47,42 +44,12 @@ function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
-// On two cores or more, the app runs on core 0 and the load generator on core
-// 1 (taskset), so the figure is the app's own capacity on one core: unpinned,
-// the scheduler puts autocannon and the app's GC threads on either core, and
-// the figure moves with who got which.
-const pin = os.cpus().length >= 2 && fs.existsSync('/usr/bin/taskset');
-const pinned = (core: number, command: string, args: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
-
-async function startApp(withAgent: boolean, endpoint: string): Promise<{ child: ChildProcess; url: string }> {
-  const [command, args] = pinned(0, bin('node'), withAgent ? ['--import', '@mirador/agent/register', app] : [app]);
-  const child = spawn(command, args, {
-    cwd: path.join(root, 'agent'),
-    env: { ...process.env, OTEL_SERVICE_NAME: 'hello', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.once('exit', (code) => reject(new Error(`the app exited (${code}) before listening`)));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(`http://127.0.0.1:${m[1]}/hello/world`);
-    });
-  });
-  // taskset execs node, so the child's pid is the app's.
-  return { child, url };
-}
-
-async function autocannon(url: string, seconds: number, extra: string[]): Promise<{ requests: number; rps: number; p50: number; p99: number }> {
-  const [command, args] = pinned(1, bin('node'), [bin('autocannon'), '-j', '-d', String(seconds), ...extra, url]);
-  const { stdout } = await promisify(execFile)(command, args, { maxBuffer: 64 * 1024 * 1024 });
-  const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number } };
-  return { requests: r.requests.total, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
+async function startApp(withAgent: boolean, endpoint: string): Promise<HelloApp> {
+  return startHelloApp(withAgent ? ['--import', '@mirador/agent/register'] : [], { OTEL_SERVICE_NAME: 'hello', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
 }
 
 /** One saturated burst: requests/s, and the app's CPU time per request. */
-async function saturate(app: { child: ChildProcess; url: string }): Promise<Burst> {
+async function saturate(app: HelloApp): Promise<Burst> {
   const before = cpuTicks(app.child.pid!);
   const r = await autocannon(app.url, SECONDS, ['-c', '50']);
   const cpuMs = ((cpuTicks(app.child.pid!) - before) / ticksPerSecond) * 1000;
