@@ -78,8 +78,13 @@ export function startAgent(options: AgentOptions = {}): Agent {
     await pusher.push();
     (await metricsServer)?.close();
   };
+  let logger: winston.Logger | undefined;
   const agent: Agent = {
-    logger: createAgentLogger(resolved.serviceName, resolved.logLevel, resolved.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : resolved.logFormat),
+    // Made at first use: a service started zero-code never asks for it, and so never loads winston.
+    get logger() {
+      logger ??= createAgentLogger(resolved.serviceName, resolved.logLevel, resolved.logFormat === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : resolved.logFormat);
+      return logger;
+    },
     metrics,
     tracer,
     options: resolved,
