@@ -19,15 +19,16 @@
  * - import-in-the-middle and require-in-the-middle: they hook Node's module
  *   loaders for the instrumentations, and import-in-the-middle's loader hook
  *   is a file Node loads by its path.
+ * These, and forwarded-parse (which instrumentation-http's own build loads with
+ * a run-time `require`), are resolved from dist/ at run time, so the agent
+ * declares them as dependencies of its own.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import MagicString from 'magic-string';
 import { defineConfig, type Plugin } from 'rolldown';
 
 const here = import.meta.dirname;
 const dist = path.join(here, 'dist');
-fs.rmSync(dist, { recursive: true, force: true });
 
 const external = ['@opentelemetry/api', 'prom-client', 'winston', 'winston-transport', 'import-in-the-middle', 'require-in-the-middle'];
 
@@ -61,5 +62,5 @@ export default defineConfig({
   platform: 'node',
   plugins: [builtinHttpImports],
   external: (id) => id.startsWith('node:') || external.some((name) => id === name || id.startsWith(`${name}/`)),
-  output: { dir: dist, format: 'esm', sourcemap: true, chunkFileNames: '[name].js' },
+  output: { dir: dist, cleanDir: true, format: 'esm', sourcemap: true, chunkFileNames: '[name].js' },
 });

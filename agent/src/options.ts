@@ -100,6 +100,9 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'
 /** A parser turns an option's text or value into its value, or says what it expected. */
 type Parse<T> = (raw: unknown) => T | { expected: string };
 
+/** The longest delay Node's timers take (2^31 − 1 ms, about 24.8 days); a longer one fires at once. Millisecond options are timer delays. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const wholeNumber =
   (min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): Parse<number> =>
   (raw) => {
@@ -159,16 +162,16 @@ const ROWS = [
   row({ key: 'maxExportBatchSize', option: 'maxExportBatchSize', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', parse: wholeNumber(1), fallback: 512 }),
   row({ key: 'maxQueuedSpans', option: 'maxQueuedSpans', env: 'OTEL_BSP_MAX_QUEUE_SIZE', parse: wholeNumber(1), fallback: 2048 }),
   row({ key: 'maxQueuedLogs', option: 'maxQueuedLogs', env: 'OTEL_BLRP_MAX_QUEUE_SIZE', parse: wholeNumber(1), fallback: 2048 }),
-  row({ key: 'exportTimeoutMs', option: 'exportTimeoutMs', env: 'OTEL_EXPORTER_OTLP_TIMEOUT', parse: wholeNumber(1, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 10_000 }),
-  row({ key: 'metricsPushIntervalMs', option: 'metricsPushIntervalMs', env: 'MIRADOR_METRICS_PUSH_INTERVAL', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 15_000 }),
+  row({ key: 'exportTimeoutMs', option: 'exportTimeoutMs', env: 'OTEL_EXPORTER_OTLP_TIMEOUT', parse: wholeNumber(1, MAX_TIMER_MS, ' of milliseconds'), fallback: 10_000 }),
+  row({ key: 'metricsPushIntervalMs', option: 'metricsPushIntervalMs', env: 'MIRADOR_METRICS_PUSH_INTERVAL', parse: wholeNumber(0, MAX_TIMER_MS, ' of milliseconds'), fallback: 15_000 }),
   row({ key: 'metricsPort', option: 'metricsPort', env: 'MIRADOR_METRICS_PORT', parse: wholeNumber(0, 65535) as Parse<number | null>, fallback: null }),
-  row({ key: 'shutdownTimeoutMs', option: 'shutdownTimeoutMs', env: 'MIRADOR_SHUTDOWN_TIMEOUT', parse: wholeNumber(1, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
+  row({ key: 'shutdownTimeoutMs', option: 'shutdownTimeoutMs', env: 'MIRADOR_SHUTDOWN_TIMEOUT', parse: wholeNumber(1, MAX_TIMER_MS, ' of milliseconds'), fallback: 5000 }),
   row({ key: 'gcMetrics', option: 'gcMetrics', env: 'MIRADOR_GC_METRICS', parse: flag, fallback: true }),
   // The OpenTelemetry defaults: spans every 5 s, log records every second.
-  row({ key: 'spanExportDelayMs', env: 'OTEL_BSP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 5000 }),
+  row({ key: 'spanExportDelayMs', env: 'OTEL_BSP_SCHEDULE_DELAY', parse: wholeNumber(0, MAX_TIMER_MS, ' of milliseconds'), fallback: 5000 }),
   // Off unless asked for, as in OpenTelemetry JS: a collector outage would otherwise write a line per failed batch.
   row({ key: 'diagLevel', env: 'OTEL_LOG_LEVEL', parse: oneOf(DIAG_LEVELS), fallback: 'none' }),
-  row({ key: 'logExportDelayMs', env: 'OTEL_BLRP_SCHEDULE_DELAY', parse: wholeNumber(0, Number.MAX_SAFE_INTEGER, ' of milliseconds'), fallback: 1000 }),
+  row({ key: 'logExportDelayMs', env: 'OTEL_BLRP_SCHEDULE_DELAY', parse: wholeNumber(0, MAX_TIMER_MS, ' of milliseconds'), fallback: 1000 }),
 ];
 
 /** Every MIRADOR_* variable the agent reads; any other is reported as unknown. */

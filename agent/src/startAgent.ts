@@ -15,8 +15,8 @@ import { flushOnSignals } from './signals.ts';
 
 /** What a service gets from the agent. */
 export interface Agent {
-  /** winston logger whose records carry trace_id and span_id and reach the collector. */
-  logger: winston.Logger;
+  /** winston logger whose records carry trace_id and span_id and reach the collector (made, and winston loaded, at first read). */
+  readonly logger: winston.Logger;
   /** prom-client registry for the service's own (business) metrics, default Node metrics included; pushed to the collector. */
   metrics: Registry<OpenMetricsContentType>;
   tracer: Tracer;

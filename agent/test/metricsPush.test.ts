@@ -6,10 +6,12 @@
  */
 import http from 'node:http';
 import { Counter, Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MetricsPusher, retryAfterMillis } from '../src/metricsPush.ts';
 
 interface Received {
+  /** When the push arrived (Date.now()). */
+  at: number;
   path: string;
   contentType: string | undefined;
   authorization: string | undefined;
@@ -32,7 +34,7 @@ async function collectorStandIn(answer: (n: number) => { status: number; headers
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', contentType: req.headers['content-type'], authorization: req.headers.authorization, body });
+      received.push({ at: Date.now(), path: req.url ?? '', contentType: req.headers['content-type'], authorization: req.headers.authorization, body });
       const a = answer(received.length);
       if (a !== undefined) res.writeHead(a.status, a.headers).end();
     });
@@ -73,14 +75,13 @@ describe('metrics push', () => {
     const pusher = new MetricsPusher(registry, collector.url, 100, 2000);
     pusher.start();
     try {
-      await new Promise((r) => setTimeout(r, 700));
-      // The first push was refused; none was sent while the collector's second lasted.
-      expect(collector.received).toHaveLength(1);
-      expect(await pushCount(registry, 'failed')).toBe(1);
-      expect(await pushCount(registry, 'skipped')).toBeGreaterThan(0);
-      await new Promise((r) => setTimeout(r, 800));
-      expect(collector.received.length).toBeGreaterThan(1);
-      expect(await pushCount(registry, 'ok')).toBeGreaterThan(0);
+      await vi.waitFor(async () => expect(await pushCount(registry, 'failed')).toBe(1), { timeout: 5000 });
+      // Pushes fall due every 100 ms; while the collector's second lasts, they are skipped, not sent.
+      await vi.waitFor(async () => expect(await pushCount(registry, 'skipped')).toBeGreaterThan(2), { timeout: 5000 });
+      await vi.waitFor(() => expect(collector.received.length).toBeGreaterThan(1), { timeout: 10_000 });
+      const [refused, next] = collector.received;
+      expect(next!.at - refused!.at).toBeGreaterThanOrEqual(950);
+      await vi.waitFor(async () => expect(await pushCount(registry, 'ok')).toBeGreaterThan(0), { timeout: 5000 });
     } finally {
       pusher.stop();
     }

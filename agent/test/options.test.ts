@@ -56,7 +56,9 @@ describe('resolveAgentOptions', () => {
   it.each([
     [{ collectorUrl: 'collector:4318' }, {}, 'collectorUrl / OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s) URL such as http://127.0.0.1:4318, got "collector:4318"; using "http://127.0.0.1:4318"'],
     [{ logLevel: 'loud' }, {}, 'logLevel / MIRADOR_LOG_LEVEL: expected one of error, warn, info, http, verbose, debug, silly, got "loud"; using "info"'],
-    [{}, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected a whole number of milliseconds from 0 up, got "soon"; using 5000'],
+    [{}, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }, 'OTEL_BSP_SCHEDULE_DELAY: expected a whole number of milliseconds from 0 to 2147483647, got "soon"; using 5000'],
+    // Beyond 2^31 - 1 ms Node's timers fire at once: a timeout that long would fail every export immediately.
+    [{}, { OTEL_EXPORTER_OTLP_TIMEOUT: '3000000000' }, 'exportTimeoutMs / OTEL_EXPORTER_OTLP_TIMEOUT: expected a whole number of milliseconds from 1 to 2147483647, got "3000000000"; using 10000'],
     [{}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'protocol / OTEL_EXPORTER_OTLP_PROTOCOL: expected one of http/protobuf, http/json, got "grpc"; using "http/protobuf"'],
     [{}, { OTEL_TRACES_SAMPLER: 'sometimes' }, 'sampler / OTEL_TRACES_SAMPLER: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"; using "parentbased_always_on"'],
     [{}, { OTEL_TRACES_SAMPLER_ARG: '2' }, 'samplerRatio / OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"; using 1'],
