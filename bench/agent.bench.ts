@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { autocannon, pin, startHelloApp, type HelloApp } from './helloApp.ts';
-import { machineLine } from './machine.ts';
+import { machineLine, percentile, processMemoryMiB } from './machine.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, setups: { type: 'string', default: 'sink,collector' } } });
 const SETUPS = new Set(values.setups.split(','));
@@ -39,11 +39,6 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
-/** A process's resident memory now (VmRSS), or its peak so far (VmHWM), in MiB. */
-function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-}
-
 async function startApp(withAgent: boolean, endpoint: string): Promise<HelloApp> {
   return startHelloApp(withAgent ? ['--import', '@mirador/agent/register'] : [], { OTEL_SERVICE_NAME: 'hello', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
 }
@@ -56,7 +51,7 @@ async function saturate(app: HelloApp): Promise<Burst> {
   return { rps: r.rps, cpuMsPerRequest: cpuMs / r.requests };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => percentile(xs, 50);
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 /**
@@ -70,7 +65,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   const bareApp = await startApp(false, endpoint);
   const agentApp = await startApp(true, endpoint);
   await new Promise((r) => setTimeout(r, 1000));
-  const idle = { bare: rssMiB(bareApp.child.pid!), agent: rssMiB(agentApp.child.pid!) };
+  const idle = { bare: processMemoryMiB(bareApp.child.pid!, 'VmRSS'), agent: processMemoryMiB(agentApp.child.pid!, 'VmRSS') };
   for (const a of [bareApp, agentApp]) await autocannon(a.url, 3, ['-c', '20']); // warm-up
   const bare: Burst[] = [];
   const agent: Burst[] = [];
@@ -89,8 +84,8 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   // one reading moves by ±15 MiB with where each heap is in its collection cycle, a median of many much less.
   const readings = { bare: [] as number[], agent: [] as number[] };
   const sampler = setInterval(() => {
-    readings.bare.push(rssMiB(bareApp.child.pid!));
-    readings.agent.push(rssMiB(agentApp.child.pid!));
+    readings.bare.push(processMemoryMiB(bareApp.child.pid!, 'VmRSS'));
+    readings.agent.push(processMemoryMiB(agentApp.child.pid!, 'VmRSS'));
   }, 500);
   for (let i = 0; i < ROUNDS; i++) {
     for (const [key, a] of i % 2 === 0 ? ([['bare', bareApp], ['agent', agentApp]] as const) : ([['agent', agentApp], ['bare', bareApp]] as const)) {
@@ -100,7 +95,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   }
   clearInterval(sampler);
   const rss = { bare: median(readings.bare), agent: median(readings.agent) };
-  const peak = { bare: rssMiB(bareApp.child.pid!, 'VmHWM'), agent: rssMiB(agentApp.child.pid!, 'VmHWM') };
+  const peak = { bare: processMemoryMiB(bareApp.child.pid!, 'VmHWM'), agent: processMemoryMiB(agentApp.child.pid!, 'VmHWM') };
   bareApp.child.kill('SIGKILL');
   agentApp.child.kill('SIGKILL');
 

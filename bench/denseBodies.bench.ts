@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { otlpTypes } from '../collector/src/otlp/otlpSchema.ts';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
-import { machineLine } from './machine.ts';
+import { machineLine, processMemoryMiB } from './machine.ts';
 
 const { values } = parseArgs({ options: { concurrent: { type: 'string', default: '4' } } });
 const CONCURRENT = Number(values.concurrent);
@@ -50,7 +50,7 @@ console.log(machineLine());
 for (const [encoding, body, contentType] of [['protobuf', protobufBody(), 'application/x-protobuf'], ['json', jsonBody(), 'application/json']] as const) {
   const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-'))]);
   const statuses = await Promise.all(Array.from({ length: CONCURRENT }, () => fetch(`${collector.url}/v1/traces`, { method: 'POST', body, headers: { 'content-type': contentType } }).then((r) => r.status)));
-  const peak = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${collector.child.pid}/status`, 'utf8'))?.[1]) / 1024;
+  const peak = processMemoryMiB(collector.child.pid!, 'VmHWM');
   console.log(`${encoding}: ${CONCURRENT} concurrent ${(body.length / 2 ** 20).toFixed(1)} MiB bodies, answers ${statuses.join(' ')}, collector peak RSS ${peak.toFixed(0)} MiB`);
   collector.child.kill('SIGKILL');
 }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
-import { machineLine, percentile } from './machine.ts';
+import { machineLine, percentile, processMemoryMiB } from './machine.ts';
 import { BATCH, OtlpLoad } from './otlpLoad.ts';
 
 const { values } = parseArgs({
@@ -35,10 +35,7 @@ console.log(`collector pid ${pid}, data in ${dataDir}`);
 const load = new OtlpLoad(collector.url, CONCURRENCY);
 const stored = load.stored;
 
-function peakRssMiB(): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
+const peakRssMiB = () => processMemoryMiB(pid, 'VmHWM');
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (v: number[]) => `p50 ${percentile(v, 50).toFixed(2)} ms, p99 ${percentile(v, 99).toFixed(2)} ms`;

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { sid, tid, traceRequest } from '../collector/test/support/otlpJson.ts';
-import { machineLine, percentile } from './machine.ts';
+import { machineLine, percentile, processMemoryMiB } from './machine.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, senders: { type: 'string', default: '64' }, 'max-rss': { type: 'string', default: '1GiB' }, 'max-event-loop-delay': { type: 'string', default: '250ms' } } });
 const SECONDS = Number(values.seconds);
@@ -25,7 +25,7 @@ console.log(machineLine());
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-overload-'));
 const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', dataDir, '--max-rss', values['max-rss']!, '--max-event-loop-delay', values['max-event-loop-delay']!]);
 const pid = collector.child.pid!;
-const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const peakRss = () => processMemoryMiB(pid, 'VmHWM');
 
 // ~2 MiB bodies: 5,000 spans each with a few attributes.
 const now = Date.now();
