@@ -58,8 +58,8 @@ export interface AgentOptions {
   shutdownTimeoutMs?: number;
   /**
    * Record `nodejs_gc_duration_seconds`, prom-client's GC-duration histogram. Env: MIRADOR_GC_METRICS (true or false).
-   * Default true. Its GC observer makes V8 keep more of each request through young-generation collections: off, the
-   * agent benchmark's memory overhead was +32 and +45 MiB against +46 and +52 on (nodeMetrics.ts).
+   * Default true. Its GC observer makes V8 keep more of each request through young-generation collections, so off
+   * saves memory under load (nodeMetrics.ts has the measurements).
    */
   gcMetrics?: boolean;
 }
