@@ -1,6 +1,7 @@
 /**
- * The agent's cost per span, piece by piece, outside any app: an SDK server
- * span with the agent's five attributes, started and ended; its OTLP protobuf
+ * The agent's cost per span, piece by piece, outside any app: the agent's
+ * own server span (agent/src/serverSpan.ts) and an SDK span with the same
+ * attributes (method, path, route, status), started and ended; its OTLP protobuf
  * encoding as the agent does it when the span ends (otlpSpanEncoding.ts);
  * the same span through the OpenTelemetry transformer's public serializer,
  * alone and in a batch of 256; and the whole EncodingSpanProcessor,
@@ -19,6 +20,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { EncodingSpanProcessor } from '../agent/src/encodingSpanProcessor.ts';
 import { ProtoWriter, encodeSpan } from '../agent/src/otlpSpanEncoding.ts';
+import { ServerSpan, ServerSpans } from '../agent/src/serverSpan.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { spans: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
@@ -42,6 +44,18 @@ function serverSpan(tracer: ReturnType<typeof tracerWith>): void {
   span.end();
 }
 
+/** The same span as the agent makes it (httpServerSpans.ts). */
+function agentServerSpan(spans: ServerSpans): void {
+  const span = spans.start(ROOT_CONTEXT, 'GET', '/hello/world') as ServerSpan;
+  span.setOwnAttribute('http.route', '/hello/:name');
+  span.updateName('GET /hello/:name');
+  span.setOwnAttribute('http.response.status_code', 200);
+  span.end();
+}
+
+/** Server spans ending in `processor`. */
+const serverSpans = (processor: SpanProcessor) => new ServerSpans({ sampler: new AlwaysOnSampler(), processor, resource, scope: { name: '@mirador/agent' } });
+
 const noop: SpanProcessor = { onStart() {}, onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 
 /** µs per span of `work(i)` over SPANS spans, yielding to the event loop every 256 (so exports can run); median of ROUNDS. */
@@ -63,17 +77,25 @@ console.log(`${SPANS} spans a round, median of ${ROUNDS} rounds, µs per span:`)
 
 const plain = tracerWith(noop);
 const sdkSpan = await measure(() => serverSpan(plain));
-console.log(`  SDK span started, five attributes, ended (no processor work)  ${sdkSpan.toFixed(2)}`);
+console.log(`  SDK span started, four attributes, ended (no processor work)  ${sdkSpan.toFixed(2)}`);
+const plainOwn = serverSpans(noop);
+const ownSpan = await measure(() => agentServerSpan(plainOwn));
+console.log(`  agent server span, the same (no processor work)               ${ownSpan.toFixed(2)}`);
 
 const ended: ReadableSpan[] = [];
 const keep = tracerWith({ ...noop, onEnd: (s) => ended.push(s) });
 for (let i = 0; i < 1024; i++) serverSpan(keep);
+const endedOwn: ReadableSpan[] = [];
+const keepOwn = serverSpans({ ...noop, onEnd: (s) => endedOwn.push(s) });
+for (let i = 0; i < 1024; i++) agentServerSpan(keepOwn);
 const writer = new ProtoWriter(1 << 20);
-const encoded = await measure((i) => {
-  if (i % 1024 === 0) writer.reset();
-  encodeSpan(writer, 2, ended[i % 1024]!);
-});
-console.log(`  encoded as it ends (agent/src/otlpSpanEncoding.ts)             ${encoded.toFixed(2)}`);
+for (const [what, spans] of [['SDK span', ended], ['agent server span', endedOwn]] as const) {
+  const encoded = await measure((i) => {
+    if (i % 1024 === 0) writer.reset();
+    encodeSpan(writer, 2, spans[i % 1024]!);
+  });
+  console.log(`  ${what} encoded as it ends (agent/src/otlpSpanEncoding.ts)`.padEnd(65) + encoded.toFixed(2));
+}
 const one = await measure((i) => ProtobufTraceSerializer.serializeRequest([ended[i % 1024]!]));
 console.log(`  otlp-transformer serializeRequest, one span a request          ${one.toFixed(2)}`);
 const batch = await measure((i) => {
@@ -95,8 +117,8 @@ const processor = new EncodingSpanProcessor({
   maxExportBatchSize: 256,
   meterProvider: { getMeter: () => createNoopMeter() },
 });
-const exporting = tracerWith(processor);
-const whole = await measure(() => serverSpan(exporting));
-console.log(`  SDK span through EncodingSpanProcessor, exported to a sink     ${whole.toFixed(2)}`);
+const exporting = serverSpans(processor);
+const whole = await measure(() => agentServerSpan(exporting));
+console.log(`  agent server span through EncodingSpanProcessor, exported to a sink  ${whole.toFixed(2)}`);
 await processor.shutdown();
 sink.close();

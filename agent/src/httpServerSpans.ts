@@ -1,6 +1,7 @@
 import type * as Http from 'node:http';
 import type * as Net from 'node:net';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import { ServerSpan, type ServerSpans } from './serverSpan.ts';
 
 // Builtins through getBuiltinModule, not `import`: an ES-module import of node:http
 // builds its namespace by reading every export, which loads undici and http2
@@ -75,9 +76,6 @@ class ContextEntry implements Context {
   }
 }
 
-/** The options of every server span (the SDK only reads them). */
-const SERVER_SPAN = { kind: SpanKind.SERVER };
-
 /** Where each request's context chain starts: the empty context. */
 const REQUEST_ROOT: Context = new ContextEntry(ROOT_CONTEXT, undefined, undefined);
 
@@ -97,7 +95,7 @@ type ExpressRequest = Http.IncomingMessage & { route?: { path?: unknown }; baseU
  * done, so no span per Express layer is needed to name the span
  * `GET /orders/:id`. Outgoing HTTP stays with the OpenTelemetry instrumentations.
  */
-export function traceHttpServers(tracer: Tracer, onServed: (request: ServedRequest) => void): () => void {
+export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedRequest) => void): () => void {
   // http.Server and https.Server (a tls.Server) are both net.Servers, and neither has an emit of its own:
   // patching net.Server's reaches both without loading https (and with it TLS) into a service that has none.
   const proto = net.Server.prototype as { emit: (event: string | symbol, ...args: unknown[]) => boolean };
@@ -123,21 +121,24 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     const routePath = req.route?.path;
     const route = typeof routePath === 'string' ? (req.baseUrl ?? '') + routePath : '';
     const statusCode = res.statusCode;
-    if (route !== '') {
-      span.setAttribute('http.route', route);
-      span.updateName(`${method} ${route}`);
+    // An unsampled request's span records nothing: it only carries the ids.
+    if (span instanceof ServerSpan) {
+      if (route !== '') {
+        span.setOwnAttribute('http.route', route);
+        span.updateName(`${method} ${route}`);
+      }
+      span.setOwnAttribute('http.response.status_code', statusCode);
+      if (!res.writableFinished) {
+        // The client went away before the response was complete.
+        span.setOwnAttribute('error.type', 'aborted');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was complete' });
+      } else if (statusCode >= 500) {
+        span.setOwnAttribute('error.type', String(statusCode));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+      if (active instanceof ContextEntry) active.settleSpan(span);
     }
-    span.setAttribute('http.response.status_code', statusCode);
-    if (!res.writableFinished) {
-      // The client went away before the response was complete.
-      span.setAttribute('error.type', 'aborted');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was complete' });
-    } else if (statusCode >= 500) {
-      span.setAttribute('error.type', String(statusCode));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
-    if (active instanceof ContextEntry) active.settleSpan(span);
     const socket = req.socket as Net.Socket | null;
     if (socket !== null && !socket.destroyed && (socket.timeout ?? 0) > 0) outside.runInAsyncScope(socket.setTimeout, socket, socket.timeout);
     const ids = span.spanContext();
@@ -161,13 +162,9 @@ export function traceHttpServers(tracer: Tracer, onServed: (request: ServedReque
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const method = req.method ?? 'GET';
-    // Attributes go on after the start: the SDK checks attributes given to startSpan twice over (an
-    // Object.entries array and a WeakSet per value each time), which the samplers here do not read.
-    const span = tracer.startSpan(method, SERVER_SPAN, parent);
     // What the trace view and the span metrics read; each attribute more is paid on every request,
     // in the span, its export and the collector's storage.
-    span.setAttribute('http.request.method', method);
-    span.setAttribute('url.path', query === -1 ? url : url.slice(0, query));
+    const span = spans.start(parent, method, query === -1 ? url : url.slice(0, query));
     const active: Context = trace.setSpan(parent, span);
     const started = performance.now();
     // 'close' comes once, after 'finish' or on an abort. The span travels in this

@@ -1,6 +1,6 @@
 import { context, diag, logs, propagation, trace, type MeterProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, type InstrumentationScope } from '@opentelemetry/core';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -8,12 +8,18 @@ import { detectResources, envDetector, hostDetector, processDetector, resourceFr
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
 import { EncodingSpanProcessor } from './encodingSpanProcessor.ts';
+import { ServerSpans } from './serverSpan.ts';
 import type { ResolvedAgentOptions, SamplerName } from './options.ts';
+
+/** The instrumentation scope of the agent's own spans (its tracer's name). */
+export const AGENT_SCOPE = '@mirador/agent';
 
 /** The OpenTelemetry pieces the agent sets up, and how to flush and stop them. */
 export interface Sdk {
   tracerProvider: TracerProvider;
   loggerProvider: LoggerProvider;
+  /** The spans of requests served (httpServerSpans.ts), made with the tracer provider's sampler, processor and resource. */
+  serverSpans: ServerSpans;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -46,16 +52,15 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
     maxQueueSize: options.maxQueuedSpans,
     maxExportBatchSize: Math.min(options.maxExportBatchSize, options.maxQueuedSpans),
   };
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: samplerOf(options.sampler, options.samplerRatio),
-    spanProcessors: [
-      protobuf
-        ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
-          new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
-        : new BatchSpanProcessor({ exporter: new JsonTraceExporter({ url: tracesUrl, ...exporterOptions }), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching }),
-    ],
-  });
+  const sampler = samplerOf(options.sampler, options.samplerRatio);
+  const spanProcessor = protobuf
+    ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
+      new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
+    : new BatchSpanProcessor({ exporter: new JsonTraceExporter({ url: tracesUrl, ...exporterOptions }), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching });
+  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors: [spanProcessor] });
+  // The scope of the agent's own tracer, so server spans and the spans a service makes with `agent.tracer` share one.
+  const scope = (tracerProvider.getTracer(AGENT_SCOPE) as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: AGENT_SCOPE };
+  const serverSpans = new ServerSpans({ sampler, processor: spanProcessor, resource, scope });
   const loggerProvider = new LoggerProvider({
     resource,
     processors: [
@@ -79,6 +84,7 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   return {
     tracerProvider,
     loggerProvider,
+    serverSpans,
     async forceFlush() {
       settle('flush', await Promise.allSettled([tracerProvider.forceFlush(), loggerProvider.forceFlush()]));
     },

@@ -9,7 +9,7 @@ import { MetricsPusher, pushPath, serveMetrics } from './metricsPush.ts';
 import { collectNodeMetrics } from './nodeMetrics.ts';
 import { resolveAgentOptions, type AgentOptions, type ResolvedAgentOptions } from './options.ts';
 import { RequestDurationHistogram } from './requestDuration.ts';
-import { authorizationHeader, startSdk } from './sdk.ts';
+import { AGENT_SCOPE, authorizationHeader, startSdk } from './sdk.ts';
 import { promMeterProvider } from './selfMetrics.ts';
 import { flushOnSignals } from './signals.ts';
 
@@ -57,8 +57,8 @@ export function startAgent(options: AgentOptions = {}): Agent {
   metrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   collectNodeMetrics(metrics, { gc: resolved.gcMetrics });
   const sdk = startSdk(resolved, promMeterProvider(metrics));
-  const tracer = trace.getTracer('@mirador/agent');
-  const untraceServers = traceHttpServers(tracer, new RequestDurationHistogram(metrics).record);
+  const tracer = trace.getTracer(AGENT_SCOPE);
+  const untraceServers = traceHttpServers(sdk.serverSpans, new RequestDurationHistogram(metrics).record);
   instrumentations = [...defaultInstrumentations(), ...resolved.extraInstrumentations.map(extraInstrumentation), ...resolved.instrumentations];
   const unregister = registerInstrumentations({ tracerProvider: sdk.tracerProvider, instrumentations });
   const pusher = new MetricsPusher(metrics, `${resolved.collectorUrl}${pushPath(resolved.serviceName)}`, resolved.metricsPushIntervalMs, resolved.exportTimeoutMs, authorizationHeader(resolved.ingestToken));

@@ -57,6 +57,8 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     const root = trace.spans.find((s) => s.operationName === 'GET /orders/:id')!;
     const stock = trace.spans.find((s) => s.operationName === 'GET /stock/:sku')!;
     expect(root.references).toEqual([]);
+    // An attribute the service set on the active span is on its server span, beside the agent's own.
+    expect(root.tags).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'order.id', value: '42' }), expect.objectContaining({ key: 'http.route', value: '/orders/:id' })]));
     // The route names the server span; no span per Express layer is needed for it.
     expect(trace.spans.some((s) => s.tags.some((t) => t.key === 'express.type'))).toBe(false);
     expect(stock.references).toHaveLength(1); // its parent is the outgoing fetch's client span, itself a child of the order's spans
