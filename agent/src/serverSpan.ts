@@ -90,7 +90,10 @@ function randomTraceId(): string {
   return id === '00000000000000000000000000000000' ? '00000000000000000000000000000001' : id;
 }
 
-const NO_LINKS: Link[] = [];
+/** What a span has until something is added: shared rather than made per request, and frozen, as nothing may write to them. */
+const NO_LINKS = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
 
 /**
  * Makes the server span of each request served: what the SDK's
@@ -166,8 +169,8 @@ export class ServerSpan implements SdkSpan {
   name: string;
   attributes: Attributes;
   links: Link[] = NO_LINKS;
-  events: TimedEvent[] = [];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  events: TimedEvent[] = NO_EVENTS;
+  status: SpanStatus = UNSET;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -251,6 +254,7 @@ export class ServerSpan implements SdkSpan {
     let attributes: Attributes | undefined;
     if (isTimeInput(attributesOrTime)) time ??= attributesOrTime;
     else attributes = attributesOrTime;
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= LIMITS.eventCountLimit) {
       this.events.shift();
       this.droppedEventsCount++;
