@@ -94,7 +94,7 @@ for (const [what, spans] of [['SDK span', ended], ['agent server span', endedOwn
     if (i % 1024 === 0) writer.reset();
     encodeSpan(writer, 2, spans[i % 1024]!);
   });
-  console.log(`  ${what} encoded as it ends (agent/src/otlpSpanEncoding.ts)`.padEnd(65) + encoded.toFixed(2));
+  console.log(`  ${what} encoded as it ends (otlpSpanEncoding.ts)`.padEnd(64) + encoded.toFixed(2));
 }
 const one = await measure((i) => ProtobufTraceSerializer.serializeRequest([ended[i % 1024]!]));
 console.log(`  otlp-transformer serializeRequest, one span a request          ${one.toFixed(2)}`);
@@ -119,6 +119,6 @@ const processor = new EncodingSpanProcessor({
 });
 const exporting = serverSpans(processor);
 const whole = await measure(() => agentServerSpan(exporting));
-console.log(`  agent server span through EncodingSpanProcessor, exported to a sink  ${whole.toFixed(2)}`);
+console.log(`  agent server span, EncodingSpanProcessor, exported to a sink   ${whole.toFixed(2)}`);
 await processor.shutdown();
 sink.close();
