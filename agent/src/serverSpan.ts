@@ -17,7 +17,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { AddAttributeDecision, cleanAttributes, cleanSimpleAttributes, isTimeInput, isTracingSuppressed, maybeAddAttribute, millisToHrTime, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
+import { AddAttributeDecision, addHrTimes, cleanAttributes, cleanSimpleAttributes, isTimeInput, isTimeInputHrTime, isTracingSuppressed, maybeAddAttribute, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, Span as SdkSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 
@@ -181,8 +181,10 @@ export class ServerSpan implements SdkSpan {
   private readonly startEpochMs: number;
   /** Monotonic start (performance.now), from which the duration is measured. */
   private readonly startMonotonicMs: number;
-  /** The span's duration in milliseconds once ended, -1 before. */
+  /** The span's duration in milliseconds, -1 until `end`. */
   durationMs = -1;
+  /** Set once the span processor's `onEnding` has run: from then on nothing changes the span. */
+  private done = false;
 
   constructor(ids: SpanContext, parent: SpanContext | undefined, name: string, attributes: Attributes, processor: SpanProcessor, resource: Resource, scope: InstrumentationScope) {
     this.startEpochMs = Date.now();
@@ -205,7 +207,7 @@ export class ServerSpan implements SdkSpan {
   }
 
   get endTime(): HrTime {
-    return this.durationMs < 0 ? [0, 0] : millisToHrTime(this.startEpochMs + this.durationMs);
+    return this.durationMs < 0 ? [0, 0] : this.afterStart(this.durationMs);
   }
 
   get duration(): HrTime {
@@ -213,11 +215,11 @@ export class ServerSpan implements SdkSpan {
   }
 
   get ended(): boolean {
-    return this.durationMs >= 0;
+    return this.done;
   }
 
   isRecording(): boolean {
-    return this.durationMs < 0;
+    return !this.done;
   }
 
   /**
@@ -225,7 +227,7 @@ export class ServerSpan implements SdkSpan {
    * a key of its own), without the checks an application's attribute needs.
    */
   setOwnAttribute(key: string, value: string | number): void {
-    if (this.durationMs >= 0) return;
+    if (this.done) return;
     if (!(key in this.attributes)) {
       if (this.attributeCount >= LIMITS.attributeCountLimit) {
         this.droppedAttributesCount++;
@@ -259,7 +261,7 @@ export class ServerSpan implements SdkSpan {
       this.events.shift();
       this.droppedEventsCount++;
     }
-    const at = time === undefined ? millisToHrTime(this.startEpochMs + (performance.now() - this.startMonotonicMs)) : timeInputToHrTime(time);
+    const at = isTimeInputHrTime(time) ? time : this.afterStart(this.millisSinceStart(time));
     this.events.push({ name, time: at, ...cleanSimpleAttributes(attributes, { attributeCountLimit: LIMITS.attributePerEventCountLimit, attributeValueLengthLimit: LIMITS.attributeValueLengthLimit }) });
     return this;
   }
@@ -296,8 +298,8 @@ export class ServerSpan implements SdkSpan {
     const attributes: Attributes = {};
     if (typeof exception === 'string') attributes['exception.message'] = exception;
     else if (exception) {
-      const type = exception.code ?? exception.name;
-      if (type !== undefined && type !== '') attributes['exception.type'] = String(type);
+      const type = exception.code ? String(exception.code) : exception.name;
+      if (type) attributes['exception.type'] = type;
       if (exception.message) attributes['exception.message'] = exception.message;
       if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
     }
@@ -305,25 +307,45 @@ export class ServerSpan implements SdkSpan {
     else diag.warn(`Failed to record an exception ${String(exception)}`);
   }
 
-  /** Ends the span now (a time given is taken as the SDK takes it) and hands it to the span processor. */
+  /**
+   * Ends the span, now or at the time given, and hands it to the span
+   * processor; as the SDK's spans, it can still be changed in the processor's
+   * `onEnding`, and an end before the start is taken as the start.
+   */
   end(endTime?: TimeInput): void {
     if (this.durationMs >= 0) {
       diag.error(`${this.name} ${this.ids.traceId}-${this.ids.spanId} - You can only call end() on a span once.`);
       return;
     }
-    const now = performance.now() - this.startMonotonicMs;
-    this.durationMs = endTime === undefined ? now : Math.max(0, hrTimeToMillis(timeInputToHrTime(endTime)) - this.startEpochMs);
+    this.durationMs = Math.max(0, this.millisSinceStart(endTime));
     this.processor.onEnding?.(this);
+    this.done = true;
     this.processor.onEnd(this);
   }
 
+  /**
+   * Milliseconds from the start to a time given as the SDK's spans take it:
+   * a number no later than `performance.now()` is on the performance clock,
+   * a larger one is epoch milliseconds, a Date or an HrTime is when it says;
+   * anything else (or nothing, or an invalid Date) is now.
+   */
+  private millisSinceStart(time: TimeInput | undefined): number {
+    let since: number;
+    if (typeof time === 'number') since = time <= performance.now() ? time - this.startMonotonicMs : time - this.startEpochMs;
+    else if (time instanceof Date) since = time.getTime() - this.startEpochMs;
+    else if (isTimeInputHrTime(time)) since = time[0] * 1000 + time[1] / 1e6 - this.startEpochMs;
+    else since = NaN;
+    return Number.isFinite(since) ? since : performance.now() - this.startMonotonicMs;
+  }
+
+  /** The time this many milliseconds after the start, nanoseconds kept (the sum as one double would round them). */
+  private afterStart(millis: number): HrTime {
+    return millis < 0 ? millisToHrTime(this.startEpochMs + millis) : addHrTimes(millisToHrTime(this.startEpochMs), millisToHrTime(millis));
+  }
+
   private warnIfEnded(): boolean {
-    if (this.durationMs < 0) return false;
+    if (!this.done) return false;
     diag.warn(`Cannot execute the operation on ended Span {traceId: ${this.ids.traceId}, spanId: ${this.ids.spanId}}`);
     return true;
   }
-}
-
-function hrTimeToMillis(time: HrTime): number {
-  return time[0] * 1000 + time[1] / 1e6;
 }

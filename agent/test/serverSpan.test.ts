@@ -8,7 +8,7 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, SpanStatusCode, TraceFlags, defaultTextMapGetter, type Context } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { ServerSpan, ServerSpans } from '../src/serverSpan.ts';
 
@@ -123,5 +123,47 @@ describe('the server span of a request', () => {
       ['exception', expect.objectContaining({ 'exception.type': 'TypeError', 'exception.message': 'card declined' })],
     ]);
     expect(done!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'payment failed' });
+  });
+
+  it('takes end and event times as the SDK does, and lets a processor change the span as it ends', () => {
+    const ended: ReadableSpan[] = [];
+    const stamping: SpanProcessor = {
+      onStart() {},
+      onEnding: (span) => span.setAttribute('stamped', true),
+      onEnd: (span) => ended.push(span),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const spans = new ServerSpans({ sampler: new TraceIdRatioBasedSampler(1), processor: stamping, resource, scope });
+    const millis = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+
+    const later = spans.start(ROOT_CONTEXT, 'GET', '/') as ServerSpan;
+    const start = millis(later.startTime);
+    later.addEvent('on the performance clock', performance.now());
+    later.addEvent('an epoch time', new Date(start + 250));
+    later.end(new Date(start + 1000));
+    expect(ended[0]!.attributes.stamped).toBe(true);
+    expect(millis(ended[0]!.duration)).toBeCloseTo(1000, 0);
+    expect(millis(ended[0]!.endTime)).toBeCloseTo(start + 1000, 0);
+    expect(ended[0]!.events.map((e) => Math.round(millis(e.time) - start))).toEqual([expect.any(Number), 250]);
+    expect(millis(ended[0]!.events[0]!.time) - start).toBeLessThan(100);
+    expect(later.isRecording()).toBe(false);
+
+    // An invalid time is taken as now, as the SDK does: the span ends once, with a real duration.
+    const odd = spans.start(ROOT_CONTEXT, 'GET', '/');
+    odd.end(new Date(Number.NaN));
+    odd.end();
+    expect(ended).toHaveLength(2);
+    expect(millis(ended[1]!.duration)).toBeGreaterThanOrEqual(0);
+    expect(millis(ended[1]!.duration)).toBeLessThan(100);
+  });
+
+  it('names an exception by its code, else its name', () => {
+    const { exporter, spans } = setUp();
+    const span = spans.start(ROOT_CONTEXT, 'GET', '/');
+    span.recordException({ code: 'ECONNRESET', name: 'Error', message: 'socket hang up' });
+    span.recordException({ code: 0, name: 'RangeError', message: 'out of range' });
+    span.end();
+    expect(exporter.getFinishedSpans()[0]!.events.map((e) => e.attributes?.['exception.type'])).toEqual(['ECONNRESET', 'RangeError']);
   });
 });
