@@ -90,9 +90,14 @@ describe('a slow client (slow-loris)', () => {
       let answer = '';
       socket.on('data', (c: Buffer) => (answer += c.toString()));
       const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      // The cut-off can reach the client as a reset while it is still writing (ECONNRESET, EPIPE):
+      // what this test checks is that the connection closes, in time and with a 408.
+      socket.on('error', () => {});
       const opened = Date.now();
       // Headers one byte at a time, never finished.
-      const drip = setInterval(() => socket.write('X'), 200);
+      const drip = setInterval(() => {
+        if (!socket.destroyed) socket.write('X');
+      }, 200);
       socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       expect((await fetch(`${slow.url}/healthz`)).status).toBe(200); // others are not held up
       const at = await closed;
