@@ -20,6 +20,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { EncodingSpanProcessor } from '../agent/src/encodingSpanProcessor.ts';
 import { ProtoWriter, encodeSpan } from '../agent/src/otlpSpanEncoding.ts';
+import { SPAN_LIMITS } from '../agent/src/sdk.ts';
 import { ServerSpan, ServerSpans } from '../agent/src/serverSpan.ts';
 import { machineLine } from './machine.ts';
 
@@ -47,14 +48,11 @@ function serverSpan(tracer: ReturnType<typeof tracerWith>): void {
 /** The same span as the agent makes it (httpServerSpans.ts). */
 function agentServerSpan(spans: ServerSpans): void {
   const span = spans.start(ROOT_CONTEXT, 'GET', '/hello/world') as ServerSpan;
-  span.setOwnAttribute('http.route', '/hello/:name');
-  span.updateName('GET /hello/:name');
-  span.setOwnAttribute('http.response.status_code', 200);
-  span.end();
+  span.endResponse({ method: 'GET', route: '/hello/:name', statusCode: 200, complete: true });
 }
 
 /** Server spans ending in `processor`. */
-const serverSpans = (processor: SpanProcessor) => new ServerSpans({ sampler: new AlwaysOnSampler(), processor, resource, scope: { name: '@mirador/agent' } });
+const serverSpans = (processor: SpanProcessor) => new ServerSpans({ sampler: new AlwaysOnSampler(), processor, resource, scope: { name: '@mirador/agent' }, limits: SPAN_LIMITS });
 
 const noop: SpanProcessor = { onStart() {}, onEnd() {}, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
 

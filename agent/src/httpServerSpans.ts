@@ -1,6 +1,6 @@
 import type * as Http from 'node:http';
 import type * as Net from 'node:net';
-import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
 import { ServerSpan, type ServerSpans } from './serverSpan.ts';
 
 // Builtins through getBuiltinModule, not `import`: an ES-module import of node:http
@@ -123,20 +123,7 @@ export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedR
     const statusCode = res.statusCode;
     // An unsampled request's span records nothing: it only carries the ids.
     if (span instanceof ServerSpan) {
-      if (route !== '') {
-        span.setOwnAttribute('http.route', route);
-        span.updateName(`${method} ${route}`);
-      }
-      span.setOwnAttribute('http.response.status_code', statusCode);
-      if (!res.writableFinished) {
-        // The client went away before the response was complete.
-        span.setOwnAttribute('error.type', 'aborted');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was complete' });
-      } else if (statusCode >= 500) {
-        span.setOwnAttribute('error.type', String(statusCode));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      span.end();
+      span.endResponse({ method, route, statusCode, complete: res.writableFinished });
       if (active instanceof ContextEntry) active.settleSpan(span);
     }
     const socket = req.socket as Net.Socket | null;

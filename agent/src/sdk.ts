@@ -6,13 +6,28 @@ import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { EncodingSpanProcessor } from './encodingSpanProcessor.ts';
 import { ServerSpans } from './serverSpan.ts';
 import type { ResolvedAgentOptions, SamplerName } from './options.ts';
 
 /** The instrumentation scope of the agent's own spans (its tracer's name). */
 export const AGENT_SCOPE = '@mirador/agent';
+
+/**
+ * Limits on what one span records, for the tracer provider's spans and the
+ * agent's server spans alike: OpenTelemetry's defaults (128 attributes,
+ * events and links a span, 128 attributes an event or link, values of any
+ * length).
+ */
+export const SPAN_LIMITS: Required<SpanLimits> = {
+  attributeCountLimit: 128,
+  attributeValueLengthLimit: Infinity,
+  eventCountLimit: 128,
+  linkCountLimit: 128,
+  attributePerEventCountLimit: 128,
+  attributePerLinkCountLimit: 128,
+};
 
 /** The OpenTelemetry pieces the agent sets up, and how to flush and stop them. */
 export interface Sdk {
@@ -57,10 +72,10 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
     ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
       new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
     : new BatchSpanProcessor({ exporter: new JsonTraceExporter({ url: tracesUrl, ...exporterOptions }), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching });
-  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors: [spanProcessor] });
+  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors: [spanProcessor], spanLimits: SPAN_LIMITS });
   // The scope of the agent's own tracer, so server spans and the spans a service makes with `agent.tracer` share one.
   const scope = (tracerProvider.getTracer(AGENT_SCOPE) as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: AGENT_SCOPE };
-  const serverSpans = new ServerSpans({ sampler, processor: spanProcessor, resource, scope });
+  const serverSpans = new ServerSpans({ sampler, processor: spanProcessor, resource, scope, limits: SPAN_LIMITS });
   const loggerProvider = new LoggerProvider({
     resource,
     processors: [

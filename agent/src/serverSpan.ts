@@ -19,23 +19,9 @@ import {
 } from '@opentelemetry/api';
 import { AddAttributeDecision, addHrTimes, cleanAttributes, cleanSimpleAttributes, isTimeInput, isTimeInputHrTime, isTracingSuppressed, maybeAddAttribute, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import type { Sampler, Span as SdkSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
+import type { Sampler, Span as SdkSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 
 const { randomFillSync } = process.getBuiltinModule('node:crypto');
-
-/**
- * The SDK's span limits, as its TracerProvider sets them when none are given
- * (the agent gives none): attributes, events and links per span, attributes
- * per event or link.
- */
-const LIMITS = {
-  attributeCountLimit: 128,
-  attributeValueLengthLimit: Infinity,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-};
 
 /** Random bytes for span and trace ids, drawn from the CSPRNG 4 KiB at a time. */
 const ID_POOL_BYTES = 4096;
@@ -103,15 +89,13 @@ const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
  */
 export class ServerSpans {
   private readonly sampler: Sampler;
-  private readonly processor: SpanProcessor;
-  private readonly resource: Resource;
-  private readonly scope: InstrumentationScope;
+  private readonly settings: SpanSettings;
 
-  constructor(options: { sampler: Sampler; processor: SpanProcessor; resource: Resource; scope: InstrumentationScope }) {
-    this.sampler = options.sampler;
-    this.processor = options.processor;
-    this.resource = options.resource;
-    this.scope = options.scope;
+  /** `limits` are the tracer provider's (every one given: the SDK fills in its defaults only for its own spans). */
+  constructor(options: { sampler: Sampler } & SpanSettings) {
+    const { sampler, ...settings } = options;
+    this.sampler = sampler;
+    this.settings = settings;
   }
 
   /**
@@ -134,11 +118,29 @@ export class ServerSpans {
       traceState: sampling.traceState ?? remoteParent?.traceState,
     };
     if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(ids);
-    const span = new ServerSpan(ids, remoteParent, method, attributes, this.processor, this.resource, this.scope);
+    const span = new ServerSpan(ids, remoteParent, method, attributes, this.settings);
     if (sampling.attributes !== undefined) span.setAttributes(sampling.attributes);
-    this.processor.onStart(span, parent);
+    this.settings.processor.onStart(span, parent);
     return span;
   }
+}
+
+/** What every server span shares: where it ends up and the limits on what it records. */
+interface SpanSettings {
+  processor: SpanProcessor;
+  resource: Resource;
+  scope: InstrumentationScope;
+  limits: Required<SpanLimits>;
+}
+
+/** How a response ended, as the server span records it. */
+export interface ResponseDone {
+  method: string;
+  /** The route template, or '' when none matched. */
+  route: string;
+  statusCode: number;
+  /** False when the client went away before the response was complete. */
+  complete: boolean;
 }
 
 /**
@@ -175,7 +177,7 @@ export class ServerSpan implements SdkSpan {
   droppedEventsCount = 0;
   droppedLinksCount = 0;
   private readonly ids: SpanContext;
-  private readonly processor: SpanProcessor;
+  private readonly settings: SpanSettings;
   private attributeCount = 2;
   /** Wall-clock start in milliseconds since the epoch, as the SDK's spans take it (Date.now). */
   private readonly startEpochMs: number;
@@ -186,16 +188,16 @@ export class ServerSpan implements SdkSpan {
   /** Set once the span processor's `onEnding` has run: from then on nothing changes the span. */
   private done = false;
 
-  constructor(ids: SpanContext, parent: SpanContext | undefined, name: string, attributes: Attributes, processor: SpanProcessor, resource: Resource, scope: InstrumentationScope) {
+  constructor(ids: SpanContext, parent: SpanContext | undefined, name: string, attributes: Attributes, settings: SpanSettings) {
     this.startEpochMs = Date.now();
     this.startMonotonicMs = performance.now();
     this.ids = ids;
     this.parentSpanContext = parent;
     this.name = name;
     this.attributes = attributes;
-    this.processor = processor;
-    this.resource = resource;
-    this.instrumentationScope = scope;
+    this.settings = settings;
+    this.resource = settings.resource;
+    this.instrumentationScope = settings.scope;
   }
 
   spanContext(): SpanContext {
@@ -223,13 +225,33 @@ export class ServerSpan implements SdkSpan {
   }
 
   /**
+   * Records how the response ended (route, status, an error for a 5xx or an
+   * aborted response), names the span by its route, and ends it.
+   */
+  endResponse({ method, route, statusCode, complete }: ResponseDone): void {
+    if (route !== '') {
+      this.setOwnAttribute('http.route', route);
+      this.updateName(`${method} ${route}`);
+    }
+    this.setOwnAttribute('http.response.status_code', statusCode);
+    if (!complete) {
+      this.setOwnAttribute('error.type', 'aborted');
+      this.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was complete' });
+    } else if (statusCode >= 500) {
+      this.setOwnAttribute('error.type', String(statusCode));
+      this.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    this.end();
+  }
+
+  /**
    * Sets an attribute the agent itself writes (a string or an integer, under
    * a key of its own), without the checks an application's attribute needs.
    */
-  setOwnAttribute(key: string, value: string | number): void {
+  private setOwnAttribute(key: string, value: string | number): void {
     if (this.done) return;
     if (!(key in this.attributes)) {
-      if (this.attributeCount >= LIMITS.attributeCountLimit) {
+      if (this.attributeCount >= this.settings.limits.attributeCountLimit) {
         this.droppedAttributesCount++;
         return;
       }
@@ -240,7 +262,7 @@ export class ServerSpan implements SdkSpan {
 
   setAttribute(key: string, value: AttributeValue): this {
     if (this.warnIfEnded()) return this;
-    const decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits: LIMITS, currentAttributesCount: this.attributeCount });
+    const decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits: this.settings.limits, currentAttributesCount: this.attributeCount });
     if (decision === AddAttributeDecision.ADD_NEW) this.attributeCount++;
     else if (decision === AddAttributeDecision.DROP_LIMIT_REACHED && this.droppedAttributesCount++ === 0) diag.warn('Dropping extra attributes.');
     return this;
@@ -257,23 +279,25 @@ export class ServerSpan implements SdkSpan {
     if (isTimeInput(attributesOrTime)) time ??= attributesOrTime;
     else attributes = attributesOrTime;
     if (this.events === NO_EVENTS) this.events = [];
-    if (this.events.length >= LIMITS.eventCountLimit) {
+    const limits = this.settings.limits;
+    if (this.events.length >= limits.eventCountLimit) {
       this.events.shift();
       this.droppedEventsCount++;
     }
     const at = isTimeInputHrTime(time) ? time : this.afterStart(this.millisSinceStart(time));
-    this.events.push({ name, time: at, ...cleanSimpleAttributes(attributes, { attributeCountLimit: LIMITS.attributePerEventCountLimit, attributeValueLengthLimit: LIMITS.attributeValueLengthLimit }) });
+    this.events.push({ name, time: at, ...cleanSimpleAttributes(attributes, { attributeCountLimit: limits.attributePerEventCountLimit, attributeValueLengthLimit: limits.attributeValueLengthLimit }) });
     return this;
   }
 
   addLink(link: Link): this {
     if (this.warnIfEnded()) return this;
     if (this.links === NO_LINKS) this.links = [];
-    if (this.links.length >= LIMITS.linkCountLimit) {
+    const limits = this.settings.limits;
+    if (this.links.length >= limits.linkCountLimit) {
       this.links.shift();
       this.droppedLinksCount++;
     }
-    this.links.push({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: LIMITS.attributePerLinkCountLimit, attributeValueLengthLimit: LIMITS.attributeValueLengthLimit }) });
+    this.links.push({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: limits.attributePerLinkCountLimit, attributeValueLengthLimit: limits.attributeValueLengthLimit }) });
     return this;
   }
 
@@ -318,9 +342,9 @@ export class ServerSpan implements SdkSpan {
       return;
     }
     this.durationMs = Math.max(0, this.millisSinceStart(endTime));
-    this.processor.onEnding?.(this);
+    this.settings.processor.onEnding?.(this);
     this.done = true;
-    this.processor.onEnd(this);
+    this.settings.processor.onEnd(this);
   }
 
   /**

@@ -10,6 +10,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOffSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler, type ReadableSpan, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
+import { SPAN_LIMITS } from '../src/sdk.ts';
 import { ServerSpan, ServerSpans } from '../src/serverSpan.ts';
 
 const resource = resourceFromAttributes({ 'service.name': 'server-span-test' });
@@ -17,7 +18,7 @@ const scope = { name: '@mirador/agent' };
 
 function setUp(sampler: Sampler = new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) })) {
   const exporter = new InMemorySpanExporter();
-  return { exporter, spans: new ServerSpans({ sampler, processor: new SimpleSpanProcessor({ exporter }), resource, scope }) };
+  return { exporter, spans: new ServerSpans({ sampler, processor: new SimpleSpanProcessor({ exporter }), resource, scope, limits: SPAN_LIMITS }) };
 }
 
 /** The context a request carrying this traceparent header starts in. */
@@ -30,10 +31,7 @@ describe('the server span of a request', () => {
     const span = spans.start(ROOT_CONTEXT, 'GET', '/orders/7');
     expect(span).toBeInstanceOf(ServerSpan);
     const server = span as ServerSpan;
-    server.setOwnAttribute('http.route', '/orders/:id');
-    server.updateName('GET /orders/:id');
-    server.setOwnAttribute('http.response.status_code', 200);
-    server.end();
+    server.endResponse({ method: 'GET', route: '/orders/:id', statusCode: 200, complete: true });
 
     const [done] = exporter.getFinishedSpans();
     expect(done).toBe(span);
@@ -54,6 +52,18 @@ describe('the server span of a request', () => {
     expect(done!.duration[0] * 1000 + done!.duration[1] / 1e6).toBeCloseTo(endMs - startMs, 3);
     expect(done!.ended).toBe(true);
     expect(span.isRecording()).toBe(false);
+  });
+
+  it('marks a 5xx response and one the client abandoned as errors', () => {
+    const { exporter, spans } = setUp();
+    (spans.start(ROOT_CONTEXT, 'GET', '/orders/1') as ServerSpan).endResponse({ method: 'GET', route: '/orders/:id', statusCode: 503, complete: true });
+    (spans.start(ROOT_CONTEXT, 'GET', '/orders/2') as ServerSpan).endResponse({ method: 'GET', route: '/orders/:id', statusCode: 200, complete: false });
+    (spans.start(ROOT_CONTEXT, 'GET', '/nowhere') as ServerSpan).endResponse({ method: 'GET', route: '', statusCode: 404, complete: true });
+    expect(exporter.getFinishedSpans().map((s) => [s.name, s.attributes['error.type'], s.status])).toEqual([
+      ['GET /orders/:id', '503', { code: SpanStatusCode.ERROR }],
+      ['GET /orders/:id', 'aborted', { code: SpanStatusCode.ERROR, message: 'connection closed before the response was complete' }],
+      ['GET', undefined, { code: SpanStatusCode.UNSET }],
+    ]);
   });
 
   it('continues the trace of a remote parent, and follows the parent-based sampler either way', () => {
@@ -134,7 +144,7 @@ describe('the server span of a request', () => {
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
     };
-    const spans = new ServerSpans({ sampler: new TraceIdRatioBasedSampler(1), processor: stamping, resource, scope });
+    const spans = new ServerSpans({ sampler: new TraceIdRatioBasedSampler(1), processor: stamping, resource, scope, limits: SPAN_LIMITS });
     const millis = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
 
     const later = spans.start(ROOT_CONTEXT, 'GET', '/') as ServerSpan;
