@@ -354,6 +354,7 @@ export class ServerSpan implements SdkSpan {
    * anything else (or nothing, or an invalid Date) is now.
    */
   private millisSinceStart(time: TimeInput | undefined): number {
+    if (time === undefined) return performance.now() - this.startMonotonicMs; // every request's end
     let since: number;
     if (typeof time === 'number') since = time <= performance.now() ? time - this.startMonotonicMs : time - this.startEpochMs;
     else if (time instanceof Date) since = time.getTime() - this.startEpochMs;
