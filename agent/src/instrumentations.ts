@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
@@ -12,9 +14,15 @@ import type { ExtraInstrumentation } from './options.ts';
  * PostgreSQL (pg). Incoming HTTP is the agent's own (httpServerSpans.ts), so
  * the HTTP instrumentation runs for outgoing requests only; Express route
  * names come from Express itself, and Express layer spans are an extra.
+ *
+ * Requests made where tracing is suppressed, such as the agent's own exports
+ * to the collector, go straight to Node's `http.request`: the HTTP
+ * instrumentation would otherwise still build their attributes, start a
+ * non-recording span and bind their callbacks and emitters to a context.
  */
 export function defaultInstrumentations(): Instrumentation[] {
-  return [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }), new UndiciInstrumentation(), new AmqplibInstrumentation(), new PgInstrumentation()];
+  const outgoing = new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()) });
+  return [outgoing, new UndiciInstrumentation(), new AmqplibInstrumentation(), new PgInstrumentation()];
 }
 
 /** Instrumentations a service adds by name. */

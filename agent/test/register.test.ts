@@ -78,4 +78,19 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     expect(bucket).toMatch(/method="GET".*status_code="200"/);
     expect(exposition).toMatch(/^http_server_request_duration_seconds_count\{route="\/stock\/:sku",method="GET",status_code="200"\} 1$/m);
   });
+
+  it('makes no span for an outgoing request where tracing is suppressed, as for its own exports', async () => {
+    const res = await fetch(`${app.url}/untraced-call`);
+    // No trace context went out with it.
+    expect(await res.json()).toMatchObject({ sku: 'untraced', traceparent: null });
+    // The callee's server span starts a trace of its own; the caller's trace has its server span and no client span.
+    const caller = await eventually(async () => {
+      const r = await fetch(`${collector.url}/api/traces?service=orders&operation=${encodeURIComponent('GET /untraced-call')}&lookback=5m`);
+      return ((await r.json()) as { data: Trace[] }).data[0];
+    });
+    expect(caller.spans.map((s) => s.operationName)).toEqual(['GET /untraced-call']);
+    // Nor did the agent's exports to the collector make spans (they run with tracing suppressed).
+    const posts = await (await fetch(`${collector.url}/api/traces?service=orders&operation=POST&lookback=5m`)).json();
+    expect((posts as { data: Trace[] }).data).toEqual([]);
+  });
 });
