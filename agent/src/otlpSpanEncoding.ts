@@ -1,6 +1,7 @@
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { ServerSpan } from './serverSpan.ts';
 
 /**
  * OTLP protobuf encoding of spans, one span at a time, as each one ends
@@ -95,10 +96,24 @@ export class ProtoWriter {
 
   /** An OpenTelemetry HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds since the epoch. */
   hrTime(time: HrTime): void {
+    this.epochNanos(time[0], Math.trunc(time[1]));
+  }
+
+  /**
+   * Epoch milliseconds as an integer (Date.now), plus a later offset in
+   * milliseconds with a fraction (a performance.now difference), as fixed64
+   * nanoseconds since the epoch: how a server span keeps its times, written
+   * without making HrTime arrays for them.
+   */
+  epochMillis(millis: number, plusMillis: number): void {
+    const seconds = Math.floor(millis / 1000);
+    this.epochNanos(seconds, (millis - seconds * 1000) * 1e6 + Math.round(plusMillis * 1e6));
+  }
+
+  /** `seconds` since the epoch plus `nanos` (a whole number, which may exceed a second), as fixed64 nanoseconds. */
+  private epochNanos(seconds: number, nanos: number): void {
     // seconds × 1e9 + nanoseconds is beyond a double's exact integers, so it is
     // added up in 16-bit limbs of the seconds: each product stays below 2^47.
-    const seconds = time[0];
-    const nanos = Math.trunc(time[1]);
     const high = Math.floor(seconds / 65536) * 1e9; // × 2^16
     const low = (seconds % 65536) * 1e9 + nanos;
     const lowWord = (high % 65536) * 65536 + (low % 4294967296);
@@ -294,10 +309,18 @@ export function encodeSpan(w: ProtoWriter, field: number, span: ReadableSpan): v
   w.string(5, span.name); // name
   w.tag(6, VARINT); // kind: the API's SpanKind is the proto's minus one (no UNSPECIFIED)
   w.varint(span.kind + 1);
-  w.tag(7, FIXED64); // start_time_unix_nano
-  w.hrTime(span.startTime);
-  w.tag(8, FIXED64); // end_time_unix_nano
-  w.hrTime(span.endTime);
+  if (span instanceof ServerSpan) {
+    // Times as the server span keeps them (epoch and duration milliseconds), not through its HrTime getters.
+    w.tag(7, FIXED64); // start_time_unix_nano
+    w.epochMillis(span.startEpochMs, 0);
+    w.tag(8, FIXED64); // end_time_unix_nano
+    w.epochMillis(span.startEpochMs, span.durationMs);
+  } else {
+    w.tag(7, FIXED64); // start_time_unix_nano
+    w.hrTime(span.startTime);
+    w.tag(8, FIXED64); // end_time_unix_nano
+    w.hrTime(span.endTime);
+  }
   keyValues(w, 9, span.attributes); // attributes
   if (span.droppedAttributesCount > 0) {
     w.tag(10, VARINT);

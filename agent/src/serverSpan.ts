@@ -179,8 +179,8 @@ export class ServerSpan implements SdkSpan {
   private readonly ids: SpanContext;
   private readonly settings: SpanSettings;
   private attributeCount = 2;
-  /** Wall-clock start in milliseconds since the epoch, as the SDK's spans take it (Date.now). */
-  private readonly startEpochMs: number;
+  /** Wall-clock start in whole milliseconds since the epoch, as the SDK's spans take it (Date.now). */
+  readonly startEpochMs: number;
   /** Monotonic start (performance.now), from which the duration is measured. */
   private readonly startMonotonicMs: number;
   /** The span's duration in milliseconds, -1 until `end`. */
@@ -358,7 +358,8 @@ export class ServerSpan implements SdkSpan {
     let since: number;
     if (typeof time === 'number') since = time <= performance.now() ? time - this.startMonotonicMs : time - this.startEpochMs;
     else if (time instanceof Date) since = time.getTime() - this.startEpochMs;
-    else if (isTimeInputHrTime(time)) since = time[0] * 1000 + time[1] / 1e6 - this.startEpochMs;
+    // The whole milliseconds subtracted first: an epoch time in milliseconds as one double is only good to about 0.24 µs.
+    else if (isTimeInputHrTime(time)) since = time[0] * 1000 - this.startEpochMs + time[1] / 1e6;
     else since = NaN;
     return Number.isFinite(since) ? since : performance.now() - this.startMonotonicMs;
   }

@@ -9,9 +9,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createNoopMeter, trace, type HrTime } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { otlpTypes } from '../../collector/src/otlp/otlpSchema.ts';
 import { EncodingSpanProcessor } from '../src/encodingSpanProcessor.ts';
+import { SPAN_LIMITS } from '../src/sdk.ts';
+import { ServerSpan, ServerSpans } from '../src/serverSpan.ts';
 import { eventually, startQuietCollector } from './support/processes.ts';
 
 /** An SDK tracer provider whose spans go through an EncodingSpanProcessor to `url` (…/v1/traces), ten spans a batch. */
@@ -130,5 +133,51 @@ describe('spans encoded as they end', () => {
     expect(names.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `span-${i}`).sort());
     expect(exports).toBe(5);
     await provider.shutdown();
+  });
+
+  it('write the times of a server span, kept in milliseconds, to the nanosecond its HrTime getters give', async () => {
+    // A sink that keeps the request bodies, decoded by the collector's own OTLP types.
+    const bodies: Buffer[] = [];
+    const sink = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => sink.close(() => resolve())));
+    const processor = new EncodingSpanProcessor({
+      url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/v1/traces`,
+      headers: {},
+      timeoutMillis: 5000,
+      scheduledDelayMillis: 10_000,
+      maxQueueSize: 100,
+      maxExportBatchSize: 10,
+      meterProvider: { getMeter: () => createNoopMeter() },
+    });
+    const spans = new ServerSpans({ sampler: new AlwaysOnSampler(), processor, resource: resourceFromAttributes({ 'service.name': 'times' }), scope: { name: '@mirador/agent' }, limits: SPAN_LIMITS });
+    const served = spans.start(ROOT_CONTEXT, 'GET', '/orders/7') as ServerSpan;
+    await new Promise((r) => setTimeout(r, 3));
+    served.endResponse({ method: 'GET', route: '/orders/:id', statusCode: 200, complete: true });
+    // An end given with all nine nanosecond digits, 0.4 s after the start.
+    const explicit = spans.start(ROOT_CONTEXT, 'POST', '/orders') as ServerSpan;
+    const [seconds, nanos] = explicit.startTime;
+    const end: HrTime = nanos + 400_123_457 < 1e9 ? [seconds, nanos + 400_123_457] : [seconds + 1, nanos + 400_123_457 - 1e9];
+    explicit.end(end);
+    await processor.forceFlush();
+
+    const request = otlpTypes.traceRequest.toObject(otlpTypes.traceRequest.decode(Buffer.concat(bodies)), { longs: String }) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ name: string; startTimeUnixNano: string; endTimeUnixNano: string }> }> }>;
+    };
+    const decoded = request.resourceSpans[0]!.scopeSpans[0]!.spans;
+    const nanosOf = (t: HrTime) => String(BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]));
+    expect(decoded.map((d) => [d.name, d.startTimeUnixNano, d.endTimeUnixNano])).toEqual([
+      ['GET /orders/:id', nanosOf(served.startTime), nanosOf(served.endTime)],
+      ['POST', nanosOf(explicit.startTime), nanosOf(end)],
+    ]);
+    expect(BigInt(decoded[0]!.endTimeUnixNano) - BigInt(decoded[0]!.startTimeUnixNano)).toBeGreaterThanOrEqual(3_000_000n);
+    await processor.shutdown();
   });
 });
