@@ -25,6 +25,7 @@ interface HistogramValue {
 /** One series: cumulative counts are derived from per-bucket counts when read. */
 interface Series {
   labels: { route: string; method: string; status_code: string };
+  statusCode: number;
   /** Observations per bucket, the last slot for +Inf. */
   counts: Float64Array;
   exemplars: Array<Exemplar | undefined>;
@@ -39,8 +40,8 @@ interface Series {
  *
  * A prom-client metric in all but its hot path: it sits in the service's
  * registry, is exposed and pushed with it, and reads like a prom-client
- * Histogram (`get()`, `reset()`). Recording is a map lookup and three
- * increments; prom-client's own `Histogram.observe` with an exemplar hashes
+ * Histogram (`get()`, `reset()`). Recording is a comparison with the last
+ * request's series (or, on a change, a map lookup) and three increments; prom-client's own `Histogram.observe` with an exemplar hashes
  * the label set twice and validates both label sets on every call, which
  * measured about 10 µs of CPU per request in the agent benchmark.
  */
@@ -51,6 +52,8 @@ export class RequestDurationHistogram {
   readonly aggregator = 'sum' as const;
   /** Series by route, then method, then status: lookups by the strings and number at hand, no key string built per request. */
   private readonly series = new Map<string, Map<string, Map<number, Series>>>();
+  /** The series the last request was recorded in: a service under load mostly serves runs of the same route, method and status. */
+  private last: Series | undefined;
 
   constructor(registry: Registry<RegistryContentType>) {
     registry.registerMetric(this as unknown as Parameters<typeof registry.registerMetric>[0]);
@@ -58,22 +61,9 @@ export class RequestDurationHistogram {
 
   /** Records one request served. */
   readonly record = (request: ServedRequest): void => {
-    const status = request.statusCode;
-    let byMethod = this.series.get(request.route);
-    if (byMethod === undefined) this.series.set(request.route, (byMethod = new Map()));
-    let byStatus = byMethod.get(request.method);
-    if (byStatus === undefined) byMethod.set(request.method, (byStatus = new Map()));
-    let series = byStatus.get(status);
-    if (series === undefined) {
-      series = {
-        labels: { route: request.route, method: request.method, status_code: String(status) },
-        counts: new Float64Array(REQUEST_DURATION_BUCKETS.length + 1),
-        exemplars: new Array<Exemplar | undefined>(REQUEST_DURATION_BUCKETS.length + 1),
-        sum: 0,
-        count: 0,
-      };
-      byStatus.set(status, series);
-    }
+    const last = this.last;
+    const series = last !== undefined && last.statusCode === request.statusCode && last.labels.route === request.route && last.labels.method === request.method ? last : this.seriesOf(request);
+    this.last = series;
     const value = request.durationSeconds;
     let bucket = 0;
     while (bucket < REQUEST_DURATION_BUCKETS.length && value > REQUEST_DURATION_BUCKETS[bucket]!) bucket++;
@@ -89,6 +79,28 @@ export class RequestDurationHistogram {
       exemplar.timestampMs = Date.now();
     }
   };
+
+  /** The series of a request's route, method and status, made at its first request. */
+  private seriesOf(request: ServedRequest): Series {
+    const status = request.statusCode;
+    let byMethod = this.series.get(request.route);
+    if (byMethod === undefined) this.series.set(request.route, (byMethod = new Map()));
+    let byStatus = byMethod.get(request.method);
+    if (byStatus === undefined) byMethod.set(request.method, (byStatus = new Map()));
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = {
+        labels: { route: request.route, method: request.method, status_code: String(status) },
+        statusCode: status,
+        counts: new Float64Array(REQUEST_DURATION_BUCKETS.length + 1),
+        exemplars: new Array<Exemplar | undefined>(REQUEST_DURATION_BUCKETS.length + 1),
+        sum: 0,
+        count: 0,
+      };
+      byStatus.set(status, series);
+    }
+    return series;
+  }
 
   /** The series as prom-client's Histogram reports them: cumulative `_bucket` lines with exemplars, `_sum`, `_count`. */
   get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: HistogramValue[] }> {
@@ -113,5 +125,6 @@ export class RequestDurationHistogram {
 
   reset(): void {
     this.series.clear();
+    this.last = undefined;
   }
 }
