@@ -7,23 +7,27 @@
  * Two set-ups: the agent exporting to a sink that accepts and discards OTLP
  * (the agent's own cost), and to a real collector on this machine.
  *
- *   npm run bench -- agent [--seconds 4] [--rounds 8] [--setups sink,collector]
+ *   npm run bench -- agent [--seconds 4] [--rounds 8] [--processes 4] [--setups sink,collector]
  *
- * --rounds is the number of bare/agent pairs of bursts, --seconds the length of each.
+ * --rounds is the number of bare/agent pairs of bursts, --seconds the length
+ * of each, --processes the number of bare/agent pairs of app processes the
+ * saturated rounds are spread over (each pair started afresh).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { autocannon, pin, startHelloApp, type HelloApp } from './helloApp.ts';
 import { machineLine, percentile, processMemoryMiB } from './machine.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, setups: { type: 'string', default: 'sink,collector' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, processes: { type: 'string', default: '4' }, setups: { type: 'string', default: 'sink,collector' } } });
 const SETUPS = new Set(values.setups.split(','));
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
+const PROCESSES = Math.max(1, Math.min(ROUNDS, Number(values.processes)));
 const ticksPerSecond = 100; // USER_HZ on Linux
 
 interface Burst {
@@ -54,22 +58,38 @@ async function saturate(app: HelloApp): Promise<Burst> {
 const median = (xs: number[]) => percentile(xs, 50);
 const range = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
-/**
- * Both apps run side by side (the one not under load is idle), and the load
- * alternates between them in short bursts, bare-agent then agent-bare: this
- * machine's speed drifts by ±30% over tens of seconds (a shared VM), and a
- * pair of bursts seconds apart sees the same drift. Ratios are the median of
- * the per-pair ratios, with their range.
- */
-async function setUp(name: string, endpoint: string): Promise<void> {
+/** Both apps started, idle a second, and warmed up; their RSS just after start. */
+async function startPair(endpoint: string): Promise<{ bareApp: HelloApp; agentApp: HelloApp; idle: { bare: number; agent: number } }> {
   const bareApp = await startApp(false, endpoint);
   const agentApp = await startApp(true, endpoint);
   await new Promise((r) => setTimeout(r, 1000));
   const idle = { bare: processMemoryMiB(bareApp.child.pid!, 'VmRSS'), agent: processMemoryMiB(agentApp.child.pid!, 'VmRSS') };
   for (const a of [bareApp, agentApp]) await autocannon(a.url, 3, ['-c', '20']); // warm-up
+  return { bareApp, agentApp, idle };
+}
+
+/**
+ * Both apps run side by side (the one not under load is idle), and the load
+ * alternates between them in short bursts, bare-agent then agent-bare: this
+ * machine's speed drifts by ±30% over tens of seconds (a shared VM), and a
+ * pair of bursts seconds apart sees the same drift. Two processes of the same
+ * app also differ, by up to 10% here for the whole of their lives (where V8
+ * placed and when it optimized their code), so the saturated rounds are
+ * spread over --processes pairs of processes, each started afresh. Ratios
+ * are the median of the per-pair ratios, with their range. The last pair
+ * goes on to the half-load rounds, where latency and memory are read.
+ */
+async function setUp(name: string, endpoint: string, offAppCore: string): Promise<void> {
   const bare: Burst[] = [];
   const agent: Burst[] = [];
+  let pair = await startPair(endpoint);
   for (let i = 0; i < ROUNDS; i++) {
+    if (i > 0 && i % Math.ceil(ROUNDS / PROCESSES) === 0) {
+      pair.bareApp.child.kill('SIGKILL');
+      pair.agentApp.child.kill('SIGKILL');
+      pair = await startPair(endpoint);
+    }
+    const { bareApp, agentApp } = pair;
     if (i % 2 === 0) {
       bare.push(await saturate(bareApp));
       agent.push(await saturate(agentApp));
@@ -78,6 +98,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
       bare.push(await saturate(bareApp));
     }
   }
+  const { bareApp, agentApp, idle } = pair;
   const half = Math.round(median(bare.map((b) => b.rps)) / 2);
   const latency = { bare: [] as Array<{ p50: number; p99: number }>, agent: [] as Array<{ p50: number; p99: number }> };
   // Memory is read twice a second through the half-load rounds (each app loaded in turn, idle in between):
@@ -104,7 +125,7 @@ async function setUp(name: string, endpoint: string): Promise<void> {
   const p99 = latency.bare.map((b, i) => latency.agent[i]!.p99 - b.p99);
   const line = (bursts: Burst[], lat: Array<{ p50: number; p99: number }>, rssValue: number) =>
     `${Math.round(median(bursts.map((b) => b.rps)))} req/s (${range(bursts.map((b) => b.rps))}), ${median(bursts.map((b) => b.cpuMsPerRequest)).toFixed(3)} ms CPU/req, p50 ${median(lat.map((l) => l.p50))} ms, p99 ${median(lat.map((l) => l.p99))} ms at half load, RSS ${rssValue.toFixed(0)} MiB (median under half load)`;
-  console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts${pin ? ', app on core 0, load generator on core 1' : ''}; half load = ${half} req/s):`);
+  console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts over ${PROCESSES} pairs of processes${pin ? `, app on core 0, ${offAppCore} on core 1` : ''}; half load = ${half} req/s):`);
   console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
   console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
@@ -116,6 +137,8 @@ async function setUp(name: string, endpoint: string): Promise<void> {
 }
 
 console.log(machineLine());
+/** Moves this process (all its threads) to these cores, where the load generator and the app are pinned. */
+const placeThisProcess = (cores: string) => pin && execFileSync('taskset', ['-a', '-c', '-p', cores, String(process.pid)], { stdio: 'ignore' });
 
 // The sink: accepts and discards OTLP, so only the agent's own cost shows.
 const sink = http.createServer((req, res) => {
@@ -123,13 +146,17 @@ const sink = http.createServer((req, res) => {
   req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
 });
 if (SETUPS.has('sink')) {
+  // The sink stands for a collector elsewhere: it runs beside the load generator, off the app's core.
+  placeThisProcess('1');
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`);
+  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`, 'load generator and sink');
   sink.close();
+  // A collector started from here runs where the scheduler puts it, as it would beside the app on a real host.
+  placeThisProcess(`0-${os.cpus().length - 1}`);
 }
 
 if (SETUPS.has('collector')) {
   const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-'))]);
-  await setUp('agent exporting to a real collector on this machine', collector.url);
+  await setUp('agent exporting to a real collector on this machine', collector.url, 'load generator');
   collector.child.kill('SIGTERM');
 }
