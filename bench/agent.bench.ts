@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
 import { autocannon, pin, startHelloApp, type HelloApp } from './helloApp.ts';
@@ -79,7 +78,7 @@ async function startPair(endpoint: string): Promise<{ bareApp: HelloApp; agentAp
  * are the median of the per-pair ratios, with their range. The last pair
  * goes on to the half-load rounds, where latency and memory are read.
  */
-async function setUp(name: string, endpoint: string, offAppCore: string): Promise<void> {
+async function setUp(name: string, endpoint: string): Promise<void> {
   const bare: Burst[] = [];
   const agent: Burst[] = [];
   let pair = await startPair(endpoint);
@@ -125,7 +124,7 @@ async function setUp(name: string, endpoint: string, offAppCore: string): Promis
   const p99 = latency.bare.map((b, i) => latency.agent[i]!.p99 - b.p99);
   const line = (bursts: Burst[], lat: Array<{ p50: number; p99: number }>, rssValue: number) =>
     `${Math.round(median(bursts.map((b) => b.rps)))} req/s (${range(bursts.map((b) => b.rps))}), ${median(bursts.map((b) => b.cpuMsPerRequest)).toFixed(3)} ms CPU/req, p50 ${median(lat.map((l) => l.p50))} ms, p99 ${median(lat.map((l) => l.p99))} ms at half load, RSS ${rssValue.toFixed(0)} MiB (median under half load)`;
-  console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts over ${PROCESSES} pairs of processes${pin ? `, app on core 0, ${offAppCore} on core 1` : ''}; half load = ${half} req/s):`);
+  console.log(`\n${name} (${ROUNDS} pairs of ${SECONDS} s bursts over ${PROCESSES} pairs of processes${pin ? ', app on core 0, load generator on core 1' : ''}; half load = ${half} req/s):`);
   console.log(`  bare : ${line(bare, latency.bare, rss.bare)}`);
   console.log(`  agent: ${line(agent, latency.agent, rss.agent)}`);
   console.log(
@@ -137,8 +136,6 @@ async function setUp(name: string, endpoint: string, offAppCore: string): Promis
 }
 
 console.log(machineLine());
-/** Moves this process (all its threads) to these cores, where the load generator and the app are pinned. */
-const placeThisProcess = (cores: string) => pin && execFileSync('taskset', ['-a', '-c', '-p', cores, String(process.pid)], { stdio: 'ignore' });
 
 // The sink: accepts and discards OTLP, so only the agent's own cost shows.
 const sink = http.createServer((req, res) => {
@@ -146,17 +143,13 @@ const sink = http.createServer((req, res) => {
   req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
 });
 if (SETUPS.has('sink')) {
-  // The sink stands for a collector elsewhere: it runs beside the load generator, off the app's core.
-  placeThisProcess('1');
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`, 'load generator and sink');
+  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`);
   sink.close();
-  // A collector started from here runs where the scheduler puts it, as it would beside the app on a real host.
-  placeThisProcess(`0-${os.cpus().length - 1}`);
 }
 
 if (SETUPS.has('collector')) {
   const collector = await spawnCollector(['--port', '0', '--grpc-port', 'off', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-bench-'))]);
-  await setUp('agent exporting to a real collector on this machine', collector.url, 'load generator');
+  await setUp('agent exporting to a real collector on this machine', collector.url);
   collector.child.kill('SIGTERM');
 }
