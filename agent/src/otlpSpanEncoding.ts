@@ -309,18 +309,14 @@ export function encodeSpan(w: ProtoWriter, field: number, span: ReadableSpan): v
   w.string(5, span.name); // name
   w.tag(6, VARINT); // kind: the API's SpanKind is the proto's minus one (no UNSPECIFIED)
   w.varint(span.kind + 1);
-  if (span instanceof ServerSpan) {
-    // Times as the server span keeps them (epoch and duration milliseconds), not through its HrTime getters.
-    w.tag(7, FIXED64); // start_time_unix_nano
-    w.epochMillis(span.startEpochMs, 0);
-    w.tag(8, FIXED64); // end_time_unix_nano
-    w.epochMillis(span.startEpochMs, span.durationMs);
-  } else {
-    w.tag(7, FIXED64); // start_time_unix_nano
-    w.hrTime(span.startTime);
-    w.tag(8, FIXED64); // end_time_unix_nano
-    w.hrTime(span.endTime);
-  }
+  // A server span's times as it keeps them (epoch and duration milliseconds), not through its HrTime getters.
+  const own = span instanceof ServerSpan ? span : undefined;
+  w.tag(7, FIXED64); // start_time_unix_nano
+  if (own) w.epochMillis(own.startEpochMs, 0);
+  else w.hrTime(span.startTime);
+  w.tag(8, FIXED64); // end_time_unix_nano
+  if (own) w.epochMillis(own.startEpochMs, own.durationMs);
+  else w.hrTime(span.endTime);
   keyValues(w, 9, span.attributes); // attributes
   if (span.droppedAttributesCount > 0) {
     w.tag(10, VARINT);

@@ -41,9 +41,10 @@ interface Series {
  * A prom-client metric in all but its hot path: it sits in the service's
  * registry, is exposed and pushed with it, and reads like a prom-client
  * Histogram (`get()`, `reset()`). Recording is a comparison with the last
- * request's series (or, on a change, a map lookup) and three increments; prom-client's own `Histogram.observe` with an exemplar hashes
- * the label set twice and validates both label sets on every call, which
- * measured about 10 µs of CPU per request in the agent benchmark.
+ * request's series (or, on a change, a map lookup) and three increments;
+ * prom-client's own `Histogram.observe` with an exemplar hashes the label
+ * set twice and validates both label sets on every call, which measured
+ * about 10 µs of CPU per request in the agent benchmark.
  */
 export class RequestDurationHistogram {
   readonly name = NAME;

@@ -17,7 +17,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { AddAttributeDecision, addHrTimes, cleanAttributes, cleanSimpleAttributes, isTimeInput, isTimeInputHrTime, isTracingSuppressed, maybeAddAttribute, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
+import { AddAttributeDecision, cleanAttributes, cleanSimpleAttributes, isTimeInput, isTimeInputHrTime, isTracingSuppressed, maybeAddAttribute, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, Span as SdkSpan, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 
@@ -364,9 +364,17 @@ export class ServerSpan implements SdkSpan {
     return Number.isFinite(since) ? since : performance.now() - this.startMonotonicMs;
   }
 
-  /** The time this many milliseconds after the start, nanoseconds kept (the sum as one double would round them). */
+  /**
+   * The time this many milliseconds after (or before) the start: the start's
+   * nanoseconds plus the offset rounded to whole nanoseconds, the same sum
+   * the OTLP encoder writes (`ProtoWriter.epochMillis`), carried into seconds.
+   * Added up in nanoseconds within the second, not as one double of epoch
+   * milliseconds, which would round them.
+   */
   private afterStart(millis: number): HrTime {
-    return millis < 0 ? millisToHrTime(this.startEpochMs + millis) : addHrTimes(millisToHrTime(this.startEpochMs), millisToHrTime(millis));
+    const nanos = (this.startEpochMs % 1000) * 1e6 + Math.round(millis * 1e6);
+    const carry = Math.floor(nanos / 1e9);
+    return [Math.floor(this.startEpochMs / 1000) + carry, nanos - carry * 1e9];
   }
 
   private warnIfEnded(): boolean {

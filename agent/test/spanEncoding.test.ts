@@ -161,10 +161,10 @@ describe('spans encoded as they end', () => {
     const served = spans.start(ROOT_CONTEXT, 'GET', '/orders/7') as ServerSpan;
     await new Promise((r) => setTimeout(r, 5));
     served.endResponse({ method: 'GET', route: '/orders/:id', statusCode: 200, complete: true });
-    // An end given with all nine nanosecond digits, 0.4 s after the start.
+    // An end given with all nine nanosecond digits, 1.4 s after the start (past a whole second).
     const explicit = spans.start(ROOT_CONTEXT, 'POST', '/orders') as ServerSpan;
     const [seconds, nanos] = explicit.startTime;
-    const end: HrTime = nanos + 400_123_457 < 1e9 ? [seconds, nanos + 400_123_457] : [seconds + 1, nanos + 400_123_457 - 1e9];
+    const end: HrTime = nanos + 400_123_457 < 1e9 ? [seconds + 1, nanos + 400_123_457] : [seconds + 2, nanos + 400_123_457 - 1e9];
     explicit.end(end);
     await processor.forceFlush();
 
