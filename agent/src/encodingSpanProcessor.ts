@@ -1,10 +1,11 @@
 import { ROOT_CONTEXT, TraceFlags, context, diag, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import { ProtobufTraceSerializer, type IExportTraceServiceResponse } from '@opentelemetry/otlp-transformer';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { socketExportDelegate } from './otlpSocketExport.ts';
 import { ProtoWriter, encodeResource, encodeScope, encodeSpan } from './otlpSpanEncoding.ts';
 
 /** Spans encoded as one OTLP ExportTraceServiceRequest, ready to send. */
@@ -36,8 +37,9 @@ const COMPONENT_TYPE = 'batching_span_processor';
 /**
  * A batching span processor that encodes each span to OTLP protobuf when it
  * ends and sends the batches through the OpenTelemetry OTLP/HTTP export
- * delegate (the same transport, retries with backoff and `Retry-After`,
- * timeouts and concurrency limit as `@opentelemetry/exporter-trace-otlp-proto`).
+ * delegate (the same timeouts, concurrency limit, retries with backoff and
+ * `Retry-After` as `@opentelemetry/exporter-trace-otlp-proto`), over the
+ * agent's socket client instead of Node's http client (otlpSocketExport.ts).
  *
  * Why not the SDK's BatchSpanProcessor with that exporter: the batch
  * processor holds every ended span as an SDK object until its batch is
@@ -84,7 +86,7 @@ export class EncodingSpanProcessor implements SpanProcessor {
   constructor(options: EncodingSpanProcessorOptions) {
     this.options = options;
     this.maxSpareBuffers = Math.ceil(options.maxQueueSize / options.maxExportBatchSize);
-    this.delegate = createOtlpHttpExportDelegate<EncodedBatch, IExportTraceServiceResponse>(
+    this.delegate = socketExportDelegate<EncodedBatch, IExportTraceServiceResponse>(
       convertLegacyHttpOptions({ url: options.url, headers: options.headers, timeoutMillis: options.timeoutMillis }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }),
       { serializeRequest: (batch) => batch.bytes, deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data) },
       'otlp_http_span_exporter',

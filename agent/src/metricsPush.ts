@@ -3,6 +3,7 @@ import { context, diag } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { Counter, type Registry, type RegistryContentType } from 'prom-client';
 import { UNTRACED } from './httpServerSpans.ts';
+import { agentHttpClient } from './socketHttp.ts';
 
 const http = process.getBuiltinModule('node:http');
 const os = process.getBuiltinModule('node:os');
@@ -14,31 +15,16 @@ interface PushAnswer {
 }
 
 /**
- * POSTs `body` with Node's HTTP client (https for an https URL) and reads the
- * answer to its end. Not `fetch`: the first fetch in a process loads undici's
- * fetch and compiles its WebAssembly HTTP parser, 12 MiB of RSS in a service
- * with the agent (and 31 MiB in an empty process) that nothing else needs.
+ * POSTs `body` with the agent's socket client (socketHttp.ts: not Node's http
+ * client, whose objects slow down the service's own request handling; not
+ * `fetch`, whose first use loads undici's fetch and compiles its WebAssembly
+ * HTTP parser, 12 MiB of RSS in a service with the agent). The whole exchange
+ * is bounded by `timeoutMs`: a collector that takes the push and never
+ * answers fails it.
  */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PushAnswer> {
-  const client = url.protocol === 'https:' ? process.getBuiltinModule('node:https') : http;
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error) => {
-      clearTimeout(deadline);
-      reject(error);
-    };
-    const req = client.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      res.resume();
-      res.on('error', fail);
-      res.on('end', () => {
-        clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
-      });
-    });
-    // The whole exchange is bounded, as AbortSignal.timeout bounds a fetch: a collector that takes the push and never answers fails it.
-    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref();
-    req.on('error', fail);
-    req.end(body);
-  });
+async function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PushAnswer> {
+  const answer = await agentHttpClient.post(url, headers, body, timeoutMs);
+  return { status: answer.statusCode, retryAfter: answer.headers['retry-after'] };
 }
 
 /** A registry of either exposition format. */

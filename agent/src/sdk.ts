@@ -1,13 +1,14 @@
 import { context, diag, logs, propagation, trace, type MeterProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator, type InstrumentationScope } from '@opentelemetry/core';
-import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as ProtobufLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import { JsonLogsSerializer, JsonTraceSerializer, LogsExporterMetricsHelper, ProtobufLogsSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
-import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type Sampler, type SpanLimits } from '@opentelemetry/sdk-trace';
+import { BatchLogRecordProcessor, LoggerProvider, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type ReadableSpan, type Sampler, type SpanLimits } from '@opentelemetry/sdk-trace';
 import { EncodingSpanProcessor } from './encodingSpanProcessor.ts';
+import { socketExportDelegate } from './otlpSocketExport.ts';
 import { ServerSpans } from './serverSpan.ts';
 import type { ResolvedAgentOptions, SamplerName } from './options.ts';
 
@@ -57,10 +58,9 @@ function samplerOf(name: SamplerName, ratio: number): Sampler {
  */
 export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: MeterProvider): Sdk {
   const resource = resourceFromAttributes({ 'service.name': options.serviceName }).merge(detectResources({ detectors: [hostDetector, processDetector, envDetector] }));
-  const exporterOptions = { timeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, headers: authorizationHeader(options.ingestToken) };
+  const exporterOptions: ExporterOptions = { timeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, headers: authorizationHeader(options.ingestToken) };
   // Protobuf by default, as the OTLP specification has it: a third of JSON's bytes, and cheaper for the collector to read.
   const protobuf = options.protocol === 'http/protobuf';
-  const LogExporter = protobuf ? ProtobufLogExporter : JsonLogExporter;
   const tracesUrl = `${options.collectorUrl}/v1/traces`;
   const batching = {
     scheduledDelayMillis: options.spanExportDelayMs,
@@ -71,7 +71,7 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   const spanProcessor = protobuf
     ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
       new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
-    : new BatchSpanProcessor({ exporter: new JsonTraceExporter({ url: tracesUrl, ...exporterOptions }), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching });
+    : new BatchSpanProcessor({ exporter: jsonTraceExporter(tracesUrl, exporterOptions), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching });
   const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors: [spanProcessor], spanLimits: SPAN_LIMITS });
   // The scope of the agent's own tracer, so server spans and the spans a service makes with `agent.tracer` share one.
   const scope = (tracerProvider.getTracer(AGENT_SCOPE) as unknown as { instrumentationScope?: InstrumentationScope }).instrumentationScope ?? { name: AGENT_SCOPE };
@@ -80,7 +80,7 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
     resource,
     processors: [
       new BatchLogRecordProcessor({
-        exporter: new LogExporter({ url: `${options.collectorUrl}/v1/logs`, ...exporterOptions }),
+        exporter: logExporter(`${options.collectorUrl}/v1/logs`, protobuf, exporterOptions),
         scheduledDelayMillis: options.logExportDelayMs,
         maxQueueSize: options.maxQueuedLogs,
         maxExportBatchSize: Math.min(512, options.maxQueuedLogs),
@@ -110,6 +110,32 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
 }
 
 /** The header that carries the ingest token, when there is one. */
+/** What the OTLP/HTTP exporters are given: the export timeout, the ingest token's header, and where their own metrics go. */
+interface ExporterOptions {
+  timeoutMillis: number;
+  headers: Record<string, string>;
+  selfObsMeterProvider: MeterProvider;
+}
+
+/*
+ * The OpenTelemetry OTLP/HTTP exporters, as their packages build them
+ * (OTLPExporterBase over an export delegate, configuration from options and
+ * OTEL_EXPORTER_OTLP_* variables, the same component names in their own
+ * metrics), sending over the agent's socket client (otlpSocketExport.ts).
+ */
+
+/** OTLP/HTTP log records, protobuf or JSON. */
+function logExporter(url: string, protobuf: boolean, options: ExporterOptions): OTLPExporterBase<ReadableLogRecord[]> {
+  const config = convertLegacyHttpOptions({ url, ...options }, 'LOGS', 'v1/logs', { 'Content-Type': protobuf ? 'application/x-protobuf' : 'application/json' });
+  return new OTLPExporterBase(socketExportDelegate(config, protobuf ? ProtobufLogsSerializer : JsonLogsSerializer, 'otlp_http_log_exporter', LogsExporterMetricsHelper, options.selfObsMeterProvider));
+}
+
+/** OTLP/HTTP JSON spans, for OTEL_EXPORTER_OTLP_PROTOCOL=http/json (protobuf spans are encoded by EncodingSpanProcessor). */
+function jsonTraceExporter(url: string, options: ExporterOptions): OTLPExporterBase<ReadableSpan[]> {
+  const config = convertLegacyHttpOptions({ url, ...options }, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' });
+  return new OTLPExporterBase(socketExportDelegate(config, JsonTraceSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, options.selfObsMeterProvider));
+}
+
 export function authorizationHeader(token: string): Record<string, string> {
   return token === '' ? {} : { authorization: `Bearer ${token}` };
 }
