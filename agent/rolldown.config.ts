@@ -33,8 +33,9 @@ const dist = path.join(here, 'dist');
 const external = ['@opentelemetry/api', 'prom-client', 'winston', 'winston-transport', 'import-in-the-middle', 'require-in-the-middle'];
 
 /**
- * `import('http')` and `import('https')` in bundled code (the OTLP/HTTP
- * transport of @opentelemetry/otlp-exporter-base loads Node's HTTP client so)
+ * `import('http')` and `import('https')` in bundled code (the HTTP agent
+ * factory of @opentelemetry/otlp-exporter-base's configuration loads Node's
+ * HTTP modules so; the agent calls it for an https endpoint's certificates)
  * become the builtin module itself, through `process.getBuiltinModule`. An
  * ES-module namespace of node:http is built by reading every export, and that
  * loads undici, http2 and web streams into a service that may use none of

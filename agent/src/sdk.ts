@@ -69,7 +69,7 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   };
   const sampler = samplerOf(options.sampler, options.samplerRatio);
   const spanProcessor = protobuf
-    ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent by the OTLP/HTTP protobuf exporter's transport.
+    ? // Each span encoded as it ends (encodingSpanProcessor.ts), sent over the agent's socket client (otlpSocketExport.ts).
       new EncodingSpanProcessor({ url: tracesUrl, headers: exporterOptions.headers, timeoutMillis: options.exportTimeoutMs, meterProvider: selfObsMeterProvider, ...batching })
     : new BatchSpanProcessor({ exporter: jsonTraceExporter(tracesUrl, exporterOptions), exportTimeoutMillis: options.exportTimeoutMs, selfObsMeterProvider, ...batching });
   const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors: [spanProcessor], spanLimits: SPAN_LIMITS });
@@ -109,7 +109,6 @@ export function startSdk(options: ResolvedAgentOptions, selfObsMeterProvider: Me
   };
 }
 
-/** The header that carries the ingest token, when there is one. */
 /** What the OTLP/HTTP exporters are given: the export timeout, the ingest token's header, and where their own metrics go. */
 interface ExporterOptions {
   timeoutMillis: number;
@@ -136,6 +135,7 @@ function jsonTraceExporter(url: string, options: ExporterOptions): OTLPExporterB
   return new OTLPExporterBase(socketExportDelegate(config, JsonTraceSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, options.selfObsMeterProvider));
 }
 
+/** The header that carries the ingest token, when there is one. */
 export function authorizationHeader(token: string): Record<string, string> {
   return token === '' ? {} : { authorization: `Bearer ${token}` };
 }

@@ -6,15 +6,14 @@ import type * as Net from 'node:net';
  * with keep-alive, and the answer read here.
  *
  * Why not Node's http client: its objects (ClientRequest, the response's
- * IncomingMessage, the HTTP parser's state) go through the same functions of
- * Node's http and stream code as the service's own requests and responses,
- * and V8 then runs that code, optimized for the server's objects alone, for
- * both kinds. On the hello-world app of the agent benchmark, a 1 KB POST
- * every 30 ms through node:http made each of the server's requests cost about
- * 10% more CPU; the same POSTs written as bytes on a socket, about 3%, within
- * the noise (`npm run bench -- clientCost`). The agent's span exports
- * through node:http cost it 5–14% of its CPU per request (one-off A/B runs,
- * agent/README.md).
+ * IncomingMessage, their sockets) go through the same functions of Node's
+ * http and stream code as the service's own requests and responses. With the
+ * agent's span exports on, V8 deoptimized about 70 more of those functions
+ * under load ("wrong map"), and the exports cost the agent 5–13% of its CPU
+ * per request, far more than their own work; over this client, the http
+ * functions are no longer among them, and the cost went (one-off A/B runs,
+ * agent/README.md, 2026-12-07). `npm run bench -- agent`, the same machine
+ * and day: 68% of bare throughput before, 74% after.
  *
  * What the client does: POST with Content-Length, one request at a time per
  * connection, idle connections kept for IDLE_MS and then closed, a deadline
