@@ -76,54 +76,33 @@ class AnswerReader {
     for (;;) {
       switch (this.state) {
         case 'head': {
-          const end = this.pending.indexOf('\r\n\r\n');
-          if (end === -1) {
-            if (this.pending.length > MAX_HEAD_BYTES) throw new Error(`answer headers larger than ${MAX_HEAD_BYTES} bytes`);
-            return false;
-          }
-          const head = this.pending.toString('latin1', 0, end);
-          this.pending = this.pending.subarray(end + 4);
+          const head = this.takeUntil('\r\n\r\n', MAX_HEAD_BYTES, 'answer headers');
+          if (head === null) return false;
           this.readHead(head);
           break;
         }
-        case 'length': {
-          const n = Math.min(this.remaining, this.pending.length);
-          if (n > 0) this.body(this.pending.subarray(0, n));
-          this.pending = this.pending.subarray(n);
-          this.remaining -= n;
-          if (this.remaining > 0) return false;
+        case 'length':
+          if (!this.takeSegment(0)) return false;
           this.state = 'done';
           break;
-        }
         case 'chunk-size': {
-          const eol = this.pending.indexOf('\r\n');
-          if (eol === -1) {
-            if (this.pending.length > 1024) throw new Error('malformed chunk size line');
-            return false;
-          }
-          const size = Number.parseInt(this.pending.toString('latin1', 0, eol).split(';')[0]!.trim(), 16);
+          const line = this.takeUntil('\r\n', 1024, 'a chunk size line');
+          if (line === null) return false;
+          const size = Number.parseInt(line.split(';')[0]!.trim(), 16);
           if (!Number.isSafeInteger(size) || size < 0) throw new Error('malformed chunk size');
-          this.pending = this.pending.subarray(eol + 2);
           this.state = size === 0 ? 'trailers' : 'chunk-data';
           this.remaining = size + 2; // the chunk and its CRLF
           break;
         }
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, this.pending.length);
-          const data = Math.min(n, this.remaining - 2);
-          if (data > 0) this.body(this.pending.subarray(0, data));
-          this.pending = this.pending.subarray(n);
-          this.remaining -= n;
-          if (this.remaining > 0) return false;
+        case 'chunk-data':
+          if (!this.takeSegment(2)) return false;
           this.state = 'chunk-size';
           break;
-        }
         case 'trailers': {
           // Trailer fields, if any, up to an empty line; not kept.
-          const eol = this.pending.indexOf('\r\n');
-          if (eol === -1) return false;
-          this.pending = this.pending.subarray(eol + 2);
-          if (eol === 0) this.state = 'done';
+          const line = this.takeUntil('\r\n', MAX_HEAD_BYTES, 'a trailer line');
+          if (line === null) return false;
+          if (line === '') this.state = 'done';
           break;
         }
         case 'until-close':
@@ -145,6 +124,32 @@ class AnswerReader {
 
   get bodyBuffer(): Buffer {
     return this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+  }
+
+  /** The pending bytes before `delimiter`, as text, taken with it; null until it arrives, an error once `limit` bytes came without it. */
+  private takeUntil(delimiter: string, limit: number, what: string): string | null {
+    const at = this.pending.indexOf(delimiter);
+    if (at === -1) {
+      if (this.pending.length > limit) throw new Error(`${what} longer than ${limit} bytes`);
+      return null;
+    }
+    const text = this.pending.toString('latin1', 0, at);
+    this.pending = this.pending.subarray(at + delimiter.length);
+    return text;
+  }
+
+  /**
+   * Takes up to `remaining` of the pending bytes, all of them body but the
+   * last `framing` (a chunk's closing CRLF); true once the whole segment has
+   * arrived.
+   */
+  private takeSegment(framing: number): boolean {
+    const n = Math.min(this.remaining, this.pending.length);
+    const data = Math.min(n, this.remaining - framing);
+    if (data > 0) this.body(this.pending.subarray(0, data));
+    this.pending = this.pending.subarray(n);
+    this.remaining -= n;
+    return this.remaining === 0;
   }
 
   private body(bytes: Buffer): void {
