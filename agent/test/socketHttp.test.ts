@@ -13,6 +13,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import { retrying, socketTransport } from '../src/otlpSocketExport.ts';
@@ -215,5 +216,33 @@ describe('the OTLP transport over it', () => {
       delete process.env.OTEL_EXPORTER_OTLP_CERTIFICATE;
     }
     expect(bodies).toEqual(['second']);
+  });
+
+  it('gzips the body when OTEL_EXPORTER_OTLP_COMPRESSION=gzip', async () => {
+    const seen: Array<{ encoding: string | undefined; body: Buffer }> = [];
+    const s = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        seen.push({ encoding: req.headers['content-encoding'], body: Buffer.concat(parts) });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => {
+      s.closeAllConnections();
+      s.close();
+    });
+    const url = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}/v1/traces`;
+    const data = new TextEncoder().encode('span bytes '.repeat(100));
+    process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip';
+    try {
+      expect((await socketTransport(config(url)).send(data, 3000)).status).toBe('success');
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_COMPRESSION;
+    }
+    expect(seen[0]!.encoding).toBe('gzip');
+    expect(seen[0]!.body.length).toBeLessThan(data.length);
+    expect(zlib.gunzipSync(seen[0]!.body).toString()).toBe('span bytes '.repeat(100));
   });
 });
