@@ -46,12 +46,17 @@ async function server(handle: (req: Received, res: http.ServerResponse, n: numbe
     });
   });
   s.on('connection', () => connections++);
+  return { url: await listening(s, 'http'), received, connections: () => connections, server: s };
+}
+
+/** Listens on a free loopback port, closed after the test; returns the server's base URL. */
+async function listening(s: http.Server | https.Server, scheme: 'http' | 'https'): Promise<string> {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   closers.push(() => {
     s.closeAllConnections();
     s.close();
   });
-  return { url: `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`, received, connections: () => connections, server: s };
+  return `${scheme}://127.0.0.1:${(s.address() as net.AddressInfo).port}`;
 }
 
 /** A raw TCP server that answers every request's bytes with `answer` (written as given), then does what `after` says. */
@@ -200,12 +205,7 @@ describe('the OTLP transport over it', () => {
         res.end();
       });
     });
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    closers.push(() => {
-      s.closeAllConnections();
-      s.close();
-    });
-    const url = `https://127.0.0.1:${(s.address() as net.AddressInfo).port}/v1/traces`;
+    const url = `${await listening(s, 'https')}/v1/traces`;
     const untrusted = await socketTransport(config(url)).send(new TextEncoder().encode('first'), 3000);
     expect(untrusted.status).toBe('failure'); // a self-signed certificate, not trusted by default
     process.env.OTEL_EXPORTER_OTLP_CERTIFICATE = certFile;
@@ -228,12 +228,7 @@ describe('the OTLP transport over it', () => {
         res.end();
       });
     });
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    closers.push(() => {
-      s.closeAllConnections();
-      s.close();
-    });
-    const url = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}/v1/traces`;
+    const url = `${await listening(s, 'http')}/v1/traces`;
     const data = new TextEncoder().encode('span bytes '.repeat(100));
     process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip';
     try {
