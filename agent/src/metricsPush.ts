@@ -3,7 +3,7 @@ import { context, diag } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { Counter, type Registry, type RegistryContentType } from 'prom-client';
 import { UNTRACED } from './httpServerSpans.ts';
-import { agentHttpClient } from './socketHttp.ts';
+import { agentHttpClient, retryAfterMillis } from './socketHttp.ts';
 
 const http = process.getBuiltinModule('node:http');
 const os = process.getBuiltinModule('node:os');
@@ -36,14 +36,6 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 /** The Pushgateway-style path the collector takes a registry on: job = service, instance = host:pid. */
 export function pushPath(serviceName: string): string {
   return `/metrics/job/${encodeURIComponent(serviceName)}/instance/${encodeURIComponent(`${os.hostname()}:${process.pid}`)}`;
-}
-
-/** A Retry-After header (seconds, or an HTTP date) as milliseconds from now; undefined when absent, unreadable or past. */
-export function retryAfterMillis(header: string | undefined, now = Date.now()): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_BACKOFF_MS) : undefined;
 }
 
 /**

@@ -2,8 +2,7 @@ import { diag, type MeterProvider } from '@opentelemetry/api';
 import { OTLPExporterError, createOtlpNetworkExportDelegate, type ExportResponse, type IExporterTransport, type IOtlpExportDelegate } from '@opentelemetry/otlp-exporter-base';
 import { createOtlpHttpExporterMetrics, type convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer';
-import { retryAfterMillis } from './metricsPush.ts';
-import { HttpExchangeError, agentHttpClient, type SocketHttpClient, type TlsOptions } from './socketHttp.ts';
+import { HttpExchangeError, agentHttpClient, retryAfterMillis, type SocketHttpClient, type TlsOptions } from './socketHttp.ts';
 
 const { promisify } = process.getBuiltinModule('node:util');
 const zlib = process.getBuiltinModule('node:zlib');

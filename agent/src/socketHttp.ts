@@ -27,7 +27,9 @@ const net = process.getBuiltinModule('node:net');
 const IDLE_MS = 4000;
 /** Largest answer header block and body read; beyond, the exchange fails. */
 const MAX_HEAD_BYTES = 64 * 1024;
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** The longest wait a Retry-After header is taken at. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** What a TLS connection is made with, beyond the system's defaults. */
 export interface TlsOptions {
@@ -365,6 +367,14 @@ function requestHead(url: URL, headers: Record<string, string>, length: number):
     head += `${name}: ${value}\r\n`;
   }
   return `${head}Content-Length: ${length}\r\n\r\n`;
+}
+
+/** A Retry-After header (seconds, or an HTTP date) as milliseconds from now, at most five minutes; undefined when absent, unreadable or past. */
+export function retryAfterMillis(header: string | undefined, now = Date.now()): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
 
 /** The one client the agent's exporters share. */

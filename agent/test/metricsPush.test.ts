@@ -7,7 +7,8 @@
 import http from 'node:http';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MetricsPusher, retryAfterMillis } from '../src/metricsPush.ts';
+import { MetricsPusher } from '../src/metricsPush.ts';
+import { retryAfterMillis } from '../src/socketHttp.ts';
 
 interface Received {
   /** When the push arrived (Date.now()). */
