@@ -15,10 +15,11 @@ import type { ExtraInstrumentation } from './options.ts';
  * the HTTP instrumentation runs for outgoing requests only; Express route
  * names come from Express itself, and Express layer spans are an extra.
  *
- * Requests made where tracing is suppressed, such as the agent's own exports
- * to the collector, go straight to Node's `http.request`: the HTTP
- * instrumentation would otherwise still build their attributes, start a
- * non-recording span and bind their callbacks and emitters to a context.
+ * Requests made where tracing is suppressed (`suppressTracing`) go straight
+ * to Node's `http.request`: the HTTP instrumentation would otherwise still
+ * build their attributes, start a non-recording span and bind their callbacks
+ * and emitters to a context. (The agent's own exports no longer use Node's
+ * http client at all: socketHttp.ts.)
  */
 export function defaultInstrumentations(): Instrumentation[] {
   const outgoing = new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, ignoreOutgoingRequestHook: () => isTracingSuppressed(context.active()) });

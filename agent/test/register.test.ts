@@ -79,7 +79,7 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
     expect(exposition).toMatch(/^http_server_request_duration_seconds_count\{route="\/stock\/:sku",method="GET",status_code="200"\} 1$/m);
   });
 
-  it('makes no span for an outgoing request where tracing is suppressed, as for its own exports', async () => {
+  it('makes no span for an outgoing request where tracing is suppressed, nor for its own exports', async () => {
     const res = await fetch(`${app.url}/untraced-call`);
     // No trace context went out with it.
     expect(await res.json()).toMatchObject({ sku: 'untraced', traceparent: null });
@@ -89,7 +89,7 @@ describe('node --import @mirador/agent/register on an unmodified Express app', (
       return ((await r.json()) as { data: Trace[] }).data[0];
     });
     expect(caller.spans.map((s) => s.operationName)).toEqual(['GET /untraced-call']);
-    // Nor did the agent's exports to the collector make spans (they run with tracing suppressed).
+    // Nor did the agent's exports to the collector make spans (suppressed, and sent over its own socket client).
     const posts = await (await fetch(`${collector.url}/api/traces?service=orders&operation=POST&lookback=5m`)).json();
     expect((posts as { data: Trace[] }).data).toEqual([]);
   });
