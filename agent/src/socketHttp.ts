@@ -13,7 +13,8 @@ import type * as Net from 'node:net';
  * per request, far more than their own work; over this client, the http
  * functions are no longer among them, and the cost went (one-off A/B runs,
  * agent/README.md, 2026-12-07). `npm run bench -- agent`, the same machine
- * and day: 68% of bare throughput before, 74% after.
+ * and day: 68% of bare throughput before, 57–77% in four runs after (the
+ * machine's noise is as large as the change).
  *
  * What the client does: POST with Content-Length, one request at a time per
  * connection, idle connections kept for IDLE_MS and then closed, a deadline
