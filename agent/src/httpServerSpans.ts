@@ -16,9 +16,12 @@ export interface ServedRequest {
   /** The Express route template (`/orders/:id`), or '' when no route matched or the server is not Express. */
   route: string;
   statusCode: number;
+  /** From the request's arrival to its response's end: its server span's duration, when it has a recording span. */
   durationSeconds: number;
   /** The trace id, when the trace is sampled (kept); '' when it is not, so no exemplar points at a trace that was never stored. */
   traceId: string;
+  /** When the response was done, in milliseconds since the epoch; given with a trace id only (0 without), as the time of its exemplar. */
+  endEpochMs: number;
 }
 
 /** Set on a server (to true) whose requests get no spans, such as the agent's own /metrics server. */
@@ -121,16 +124,23 @@ export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedR
     const routePath = req.route?.path;
     const route = typeof routePath === 'string' ? (req.baseUrl ?? '') + routePath : '';
     const statusCode = res.statusCode;
+    // The request's duration is its span's, when it has one: an exemplar's value is then the duration of the
+    // span it leads to (measured after the span's end and encoding, it was up to 150 µs longer on a cold start).
+    let durationMs: number;
+    let endEpochMs = 0;
     // An unsampled request's span records nothing: it only carries the ids.
     if (span instanceof ServerSpan) {
       span.endResponse({ method, route, statusCode, complete: res.writableFinished });
       if (active instanceof ContextEntry) active.settleSpan(span);
-    }
+      durationMs = span.durationMs;
+      endEpochMs = span.startEpochMs + durationMs;
+    } else durationMs = performance.now() - started;
     const socket = req.socket as Net.Socket | null;
     if (socket !== null && !socket.destroyed && (socket.timeout ?? 0) > 0) outside.runInAsyncScope(socket.setTimeout, socket, socket.timeout);
     const ids = span.spanContext();
+    // A sampled span is always a ServerSpan (spans.start makes any other kind only for requests it does not record).
     const traceId = (ids.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? ids.traceId : '';
-    onServed({ method, route, statusCode, durationSeconds: (performance.now() - started) / 1000, traceId });
+    onServed({ method, route, statusCode, durationSeconds: durationMs / 1000, traceId, endEpochMs: traceId === '' ? 0 : endEpochMs });
   }
 
   function tracedEmit(this: Net.Server, event: string | symbol, ...args: unknown[]): boolean {

@@ -73,11 +73,11 @@ export class RequestDurationHistogram {
     series.count++;
     if (request.traceId === '') return;
     const exemplar = series.exemplars[bucket];
-    if (exemplar === undefined) series.exemplars[bucket] = { traceId: request.traceId, value, timestampMs: Date.now() };
+    if (exemplar === undefined) series.exemplars[bucket] = { traceId: request.traceId, value, timestampMs: request.endEpochMs };
     else {
       exemplar.traceId = request.traceId;
       exemplar.value = value;
-      exemplar.timestampMs = Date.now();
+      exemplar.timestampMs = request.endEpochMs;
     }
   };
 

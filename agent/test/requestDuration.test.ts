@@ -24,13 +24,13 @@ describe('the request-duration histogram', () => {
     const { registry, histogram } = newHistogram();
     // Each request changes one label of the one before it: status, route, route, method, then back.
     const requests = [
-      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.003, traceId: 'a'.repeat(32) },
-      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.02, traceId: '' },
-      { method: 'GET', route: '/orders/:id', statusCode: 404, durationSeconds: 0.001, traceId: '' },
-      { method: 'GET', route: '', statusCode: 404, durationSeconds: 0.001, traceId: '' },
-      { method: 'GET', route: '/stock/:sku', statusCode: 404, durationSeconds: 7, traceId: 'c'.repeat(32) },
-      { method: 'POST', route: '/stock/:sku', statusCode: 404, durationSeconds: 0.2, traceId: 'b'.repeat(32) },
-      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.004, traceId: 'd'.repeat(32) },
+      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.003, traceId: 'a'.repeat(32), endEpochMs: 1_796_612_585_001 },
+      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.02, traceId: '', endEpochMs: 0 },
+      { method: 'GET', route: '/orders/:id', statusCode: 404, durationSeconds: 0.001, traceId: '', endEpochMs: 0 },
+      { method: 'GET', route: '', statusCode: 404, durationSeconds: 0.001, traceId: '', endEpochMs: 0 },
+      { method: 'GET', route: '/stock/:sku', statusCode: 404, durationSeconds: 7, traceId: 'c'.repeat(32), endEpochMs: 1_796_612_585_005 },
+      { method: 'POST', route: '/stock/:sku', statusCode: 404, durationSeconds: 0.2, traceId: 'b'.repeat(32), endEpochMs: 1_796_612_585_006 },
+      { method: 'GET', route: '/orders/:id', statusCode: 200, durationSeconds: 0.004, traceId: 'd'.repeat(32), endEpochMs: 1_796_612_585_123 },
     ];
     for (const r of requests) histogram.record(r);
 
@@ -38,8 +38,8 @@ describe('the request-duration histogram', () => {
     const getOrders = await seriesLines(registry, 'route="/orders/:id",method="GET",status_code="200"');
     expect(getOrders.find((l) => l.includes('_count'))).toMatch(/ 3$/);
     expect(getOrders.find((l) => l.includes('_sum'))).toMatch(/ 0\.027$/);
-    // Two of three within 5 ms, with the latest sampled trace of that bucket as exemplar; all three within 25 ms.
-    expect(getOrders.find((l) => l.includes('le="0.005"'))).toMatch(new RegExp(`} 2 # \\{trace_id="${'d'.repeat(32)}"\\} 0\\.004 `));
+    // Two of three within 5 ms, with the latest sampled trace of that bucket as exemplar, at the time that request was done; all three within 25 ms.
+    expect(getOrders.find((l) => l.includes('le="0.005"'))).toMatch(new RegExp(`} 2 # \\{trace_id="${'d'.repeat(32)}"\\} 0\\.004 1796612585\\.123$`));
     expect(getOrders.find((l) => l.includes('le="0.025"'))).toMatch(/} 3$/);
     expect(await count('route="/orders/:id",method="GET",status_code="404"')).toMatch(/ 1$/);
     // A request no route matched has a series of its own, with an empty route.

@@ -41,7 +41,7 @@ afterAll(async () => {
   await collector?.stop();
 });
 
-type Span = { spanID: string; operationName: string; processID: string; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> };
+type Span = { spanID: string; operationName: string; processID: string; startTime: number; duration: number; references: Array<{ spanID: string }>; tags: Array<{ key: string; value: unknown }> };
 type Trace = { traceID: string; spans: Span[]; processes: Record<string, { serviceName: string }> };
 
 describe('two services with the agent, over HTTP and RabbitMQ', () => {
@@ -107,9 +107,14 @@ describe('two services with the agent, over HTTP and RabbitMQ', () => {
     const exemplars = await eventually(async () => {
       const query = encodeURIComponent('http_server_request_duration_seconds_bucket{job="shop-front", route="/checkout/:id"}');
       const r = await fetch(`${collector.url}/api/v1/query_exemplars?query=${query}`);
-      const data = ((await r.json()) as { data: Array<{ exemplars: Array<{ labels: { trace_id: string } }> }> }).data;
+      const data = ((await r.json()) as { data: Array<{ exemplars: Array<{ labels: { trace_id: string }; value: string; timestamp: number }> }> }).data;
       return data.length > 0 ? data : undefined;
     });
     expect(exemplars.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id))).toContain(trace.traceID);
+    // The exemplar's value is the duration of the server span it leads to (µs in the trace API), and its time is that span's end.
+    const exemplar = exemplars.flatMap((s) => s.exemplars).find((e) => e.labels.trace_id === trace.traceID)!;
+    const checkout = trace.spans.find((s) => s.operationName === 'GET /checkout/:id' && service(s) === 'shop-front')!;
+    expect(Math.abs(Number(exemplar.value) * 1e6 - checkout.duration)).toBeLessThan(1);
+    expect(Math.abs(exemplar.timestamp * 1e6 - (checkout.startTime + checkout.duration))).toBeLessThan(1000);
   });
 });
