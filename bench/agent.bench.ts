@@ -14,12 +14,11 @@
  * saturated rounds are spread over (each pair started afresh).
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnCollector } from '../collector/test/support/collectorProcess.ts';
-import { autocannon, pin, startHelloApp, type HelloApp } from './helloApp.ts';
+import { autocannon, pin, startHelloApp, startSink, type HelloApp } from './helloApp.ts';
 import { machineLine, percentile, processMemoryMiB } from './machine.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '8' }, processes: { type: 'string', default: '4' }, setups: { type: 'string', default: 'sink,collector' } } });
@@ -137,14 +136,9 @@ async function setUp(name: string, endpoint: string): Promise<void> {
 
 console.log(machineLine());
 
-// The sink: accepts and discards OTLP, so only the agent's own cost shows.
-const sink = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
 if (SETUPS.has('sink')) {
-  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-  await setUp('agent exporting to a sink', `http://127.0.0.1:${(sink.address() as { port: number }).port}`);
+  const sink = await startSink();
+  await setUp('agent exporting to a sink', sink.url);
   sink.close();
 }
 

@@ -20,12 +20,11 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
-import { autocannon, pin, startHelloApp } from './helloApp.ts';
+import { autocannon, pin, startHelloApp, startSink } from './helloApp.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { pairs: { type: 'string', default: '2' }, seconds: { type: 'string', default: '7' }, top: { type: 'string', default: '20' } } });
@@ -111,18 +110,13 @@ async function profileOnce(mode: Mode, endpoint: string, into: Profile): Promise
 }
 
 console.log(machineLine());
-const sink = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-const endpoint = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
+const sink = await startSink();
 const profiles: Record<Mode, Profile> = {
   bare: { self: new Map(), inclusive: new Map(), samples: 0, requests: 0 },
   agent: { self: new Map(), inclusive: new Map(), samples: 0, requests: 0 },
 };
 for (let i = 0; i < PAIRS; i++) {
-  for (const mode of i % 2 === 0 ? (['bare', 'agent'] as const) : (['agent', 'bare'] as const)) await profileOnce(mode, endpoint, profiles[mode]);
+  for (const mode of i % 2 === 0 ? (['bare', 'agent'] as const) : (['agent', 'bare'] as const)) await profileOnce(mode, sink.url, profiles[mode]);
 }
 sink.close();
 

@@ -16,12 +16,12 @@ import { ROOT_CONTEXT, SpanKind, createNoopMeter } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, TracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { EncodingSpanProcessor } from '../agent/src/encodingSpanProcessor.ts';
 import { ProtoWriter, encodeSpan } from '../agent/src/otlpSpanEncoding.ts';
 import { SPAN_LIMITS } from '../agent/src/sdk.ts';
 import { ServerSpan, ServerSpans } from '../agent/src/serverSpan.ts';
+import { startSink } from './helloApp.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { spans: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
@@ -101,13 +101,9 @@ const batch = await measure((i) => {
 });
 console.log(`  otlp-transformer serializeRequest, 256 spans a request         ${batch.toFixed(2)}`);
 
-const sink = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.end());
-});
-await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+const sink = await startSink();
 const processor = new EncodingSpanProcessor({
-  url: `http://127.0.0.1:${(sink.address() as { port: number }).port}/v1/traces`,
+  url: `${sink.url}/v1/traces`,
   headers: {},
   timeoutMillis: 10_000,
   scheduledDelayMillis: 5000,

@@ -11,10 +11,9 @@
  *
  *   npm run bench -- survivors [--warmup 10] [--seconds 15] [--setups bare,gc-observer,agent,agent-no-gc]
  */
-import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { autocannon, pin, startHelloApp } from './helloApp.ts';
+import { autocannon, pin, startHelloApp, startSink } from './helloApp.ts';
 import { machineLine } from './machine.ts';
 
 const { values } = parseArgs({ options: { warmup: { type: 'string', default: '10' }, seconds: { type: 'string', default: '15' }, setups: { type: 'string', default: 'bare,gc-observer,agent,agent-no-gc' } } });
@@ -40,13 +39,8 @@ function scavenges(output: string): { count: number; survived: number; promoted:
 }
 
 console.log(machineLine());
-// The agent exports to a sink that accepts and discards OTLP and pushes.
-const sink = http.createServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-const endpoint = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
+const sink = await startSink();
+const endpoint = sink.url;
 console.log(`saturation (autocannon -c 50${pin ? ', app on core 0, load generator on core 1' : ''}), ${values.warmup} s warm-up, then ${values.seconds} s measured:`);
 for (const name of values.setups.split(',')) {
   const setup = SETUPS[name];
