@@ -204,7 +204,7 @@ export class ProtoWriter {
  * character: ids reaching here are validated hex). A table lookup per digit
  * rather than range tests: the ids are the largest part of a span's bytes,
  * and the tests' branches made this loop the encoder's costliest function
- * in a `perf` profile of the benchmark app (one-off).
+ * (`npm run bench -- agentProfile`).
  */
 const HEX_VALUE = new Uint8Array(256);
 for (let d = 0; d < 16; d++) {
