@@ -20,7 +20,7 @@ export interface ServedRequest {
   durationSeconds: number;
   /** The trace id, when the trace is sampled (kept); '' when it is not, so no exemplar points at a trace that was never stored. */
   traceId: string;
-  /** When the response was done, in milliseconds since the epoch; given with a trace id only (0 without), as the time of its exemplar. */
+  /** When the response was done, in milliseconds since the epoch, as its span has it (the time of its exemplar); 0 for a request with no recording span. */
   endEpochMs: number;
 }
 
@@ -119,7 +119,7 @@ export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedR
   const outside = new AsyncResource('mirador.keepalive');
 
   /** Ends the span of a response once it is done (or aborted), naming it by its Express route. */
-  function finish(span: Span, active: Context, req: ExpressRequest, res: Http.ServerResponse, started: number): void {
+  function finish(span: Span, active: Context, req: ExpressRequest, res: Http.ServerResponse, started: number | undefined): void {
     const method = req.method ?? 'GET';
     const routePath = req.route?.path;
     const route = typeof routePath === 'string' ? (req.baseUrl ?? '') + routePath : '';
@@ -134,13 +134,13 @@ export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedR
       if (active instanceof ContextEntry) active.settleSpan(span);
       durationMs = span.durationMs;
       endEpochMs = span.startEpochMs + durationMs;
-    } else durationMs = performance.now() - started;
+    } else durationMs = performance.now() - started!;
     const socket = req.socket as Net.Socket | null;
     if (socket !== null && !socket.destroyed && (socket.timeout ?? 0) > 0) outside.runInAsyncScope(socket.setTimeout, socket, socket.timeout);
     const ids = span.spanContext();
     // A sampled span is always a ServerSpan (spans.start makes any other kind only for requests it does not record).
     const traceId = (ids.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? ids.traceId : '';
-    onServed({ method, route, statusCode, durationSeconds: durationMs / 1000, traceId, endEpochMs: traceId === '' ? 0 : endEpochMs });
+    onServed({ method, route, statusCode, durationSeconds: durationMs / 1000, traceId, endEpochMs });
   }
 
   function tracedEmit(this: Net.Server, event: string | symbol, ...args: unknown[]): boolean {
@@ -163,7 +163,8 @@ export function traceHttpServers(spans: ServerSpans, onServed: (request: ServedR
     // in the span, its export and the collector's storage.
     const span = spans.start(parent, method, query === -1 ? url : url.slice(0, query));
     const active: Context = trace.setSpan(parent, span);
-    const started = performance.now();
+    // A recording span times the request itself; only a request without one is timed here.
+    const started = span instanceof ServerSpan ? undefined : performance.now();
     // 'close' comes once, after 'finish' or on an abort. The span travels in this
     // closure rather than on `res`: a property added to every response changes its
     // hidden class and slows down all code that reads responses.

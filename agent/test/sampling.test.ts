@@ -42,6 +42,18 @@ describe('OTEL_TRACES_SAMPLER=always_off', () => {
       return latest === 5 ? latest : undefined;
     });
     expect(count).toBe(5);
+    // With no span to time them, the requests were timed all the same.
+    const [sum] = await collector.stores.metrics.selectSeries(
+      [
+        { name: '__name__', type: '=', value: 'http_server_request_duration_seconds_sum' },
+        { name: 'job', type: '=', value: service },
+      ],
+      Date.now() - 60_000,
+      Date.now(),
+    );
+    const seconds = sum?.values.at(-1) ?? NaN;
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(5);
     const exemplars = await collector.stores.metrics.selectExemplars([{ name: 'job', type: '=', value: service }], 0, Date.now() + 60_000);
     expect(exemplars).toEqual([]);
     const traces = ((await (await fetch(`${collector.url}/api/traces?service=${service}&lookback=5m`)).json()) as { data: unknown[] }).data;
