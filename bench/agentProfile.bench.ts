@@ -22,8 +22,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { autocannon, pin, startHelloApp, startSink } from './helloApp.ts';
 import { machineLine } from './machine.ts';
 
